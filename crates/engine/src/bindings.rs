@@ -1,0 +1,78 @@
+//! Renders the TypeScript bindings for everything in [`crate::api`] and the domain types it uses.
+//! The file is committed at `ui/src/ipc/bindings.ts`; `cargo test -p keel-engine bindings` fails
+//! when it is stale, and `UPDATE_BINDINGS=1` rewrites it.
+
+use crate::api::*;
+use keel_domain::{
+    Amount, Balance, BookLevel, Candle, Fill, Instrument, OrderBook, OrderKind, OrderRecord,
+    OrderStatus, Position, Side, Trade,
+};
+use ts_rs::TS;
+
+/// Path of the committed bindings, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
+
+fn decl<T: TS>() -> String {
+    format!("export {}\n", T::decl())
+}
+
+/// The whole bindings file, types in a stable order.
+pub fn render() -> String {
+    let decls = [
+        decl::<Side>(),
+        decl::<OrderKind>(),
+        decl::<Amount>(),
+        decl::<OrderStatus>(),
+        decl::<Instrument>(),
+        decl::<OrderRecord>(),
+        decl::<Fill>(),
+        decl::<Balance>(),
+        decl::<Position>(),
+        decl::<Trade>(),
+        decl::<Candle>(),
+        decl::<BookLevel>(),
+        decl::<OrderBook>(),
+        decl::<ErrorCode>(),
+        decl::<AppError>(),
+        decl::<AppInfo>(),
+        decl::<AccountView>(),
+        decl::<BalanceView>(),
+        decl::<EquityView>(),
+        decl::<PlaceOrderRequest>(),
+        decl::<FillFilter>(),
+        decl::<ExportResult>(),
+        decl::<MarketBatch>(),
+        decl::<AccountEvent>(),
+    ];
+    let mut out = String::from(
+        "// Generated from Rust (crates/engine/src/bindings.rs) by ts-rs. Do not edit by hand:\n\
+         // run `UPDATE_BINDINGS=1 cargo test -p keel-engine bindings` after changing an IPC type.\n\n",
+    );
+    for d in decls {
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(BINDINGS_PATH);
+        let fresh = render();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("write bindings");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p keel-engine bindings` and commit it",
+            BINDINGS_PATH
+        );
+    }
+}

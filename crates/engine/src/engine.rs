@@ -1,0 +1,349 @@
+//! The engine: one per data directory. Owns the store, the venues of every account, and the
+//! background tasks that drive the Demo market and record what venues report.
+
+use crate::api::*;
+use crate::clock::SystemClock;
+use crate::config::EngineConfig;
+use crate::{demo, market_stream, orders};
+use keel_domain::{Clock, Decimal, Fill, Instrument, OrderBook, OrderRecord, Trade};
+use keel_exchange::{ExecutionEvent, MarketEvent, Venue};
+use keel_store::{AccountRow, OrderChange, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::{Mutex, broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub(crate) const DEMO_ACCOUNT: &str = "demo";
+const PAUSED_KEY: &str = "trading_paused";
+
+/// One connected account: its venue and the instruments it trades.
+pub(crate) struct Account {
+    pub row: AccountRow,
+    pub venue: Arc<dyn Venue>,
+    pub instruments: Vec<Instrument>,
+}
+
+impl Account {
+    pub fn instrument(&self, symbol: &str) -> AppResult<&Instrument> {
+        self.instruments
+            .iter()
+            .find(|i| i.symbol == symbol)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::UnknownSymbol,
+                    format!("{symbol} is not traded on {}", self.row.label),
+                )
+            })
+    }
+}
+
+pub(crate) struct Inner {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub accounts: HashMap<String, Account>,
+    pub paused: AtomicBool,
+    pub events: broadcast::Sender<AccountEvent>,
+    pub data_dir: String,
+    shutdown: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Keel's GUI-free application API. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Opens the database (refusing a second engine on it), reconciles orders left from the
+    /// previous run, starts the Demo exchange and the background tasks.
+    pub async fn start(config: EngineConfig) -> AppResult<Engine> {
+        Self::start_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn start_with_clock(config: EngineConfig, clock: Arc<dyn Clock>) -> AppResult<Engine> {
+        let store = Store::open(&config.database_path()).await?;
+        let now = clock.now_ms();
+        let demo_row = AccountRow {
+            id: DEMO_ACCOUNT.into(),
+            venue: keel_sim::DemoExchange::VENUE_ID.into(),
+            market: "spot".into(),
+            label: "Demo exchange".into(),
+            created_ms: now,
+        };
+        store.ensure_account(&demo_row).await?;
+        let paused = store.setting(PAUSED_KEY).await?.as_deref() == Some("true");
+        let demo = demo::open_demo(&store, &config, now).await?;
+        let venue: Arc<dyn Venue> = demo.clone();
+        let instruments = venue.instruments().await?;
+        let mut accounts = HashMap::new();
+        accounts.insert(
+            DEMO_ACCOUNT.to_string(),
+            Account {
+                row: demo_row,
+                venue: venue.clone(),
+                instruments,
+            },
+        );
+        let (events, _) = broadcast::channel(1024);
+        let (shutdown, _) = watch::channel(false);
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                accounts,
+                paused: AtomicBool::new(paused),
+                events,
+                data_dir: config.data_dir.display().to_string(),
+                shutdown,
+                tasks: Mutex::new(Vec::new()),
+            }),
+        };
+        // Subscribe before anything can trade, so no execution is missed.
+        let executions = venue.execution_events();
+        let market = venue.market_events();
+        orders::reconcile(&engine, DEMO_ACCOUNT).await?;
+        let mut tasks = vec![
+            tokio::spawn(record_executions(engine.clone(), DEMO_ACCOUNT.into(), executions)),
+            tokio::spawn(demo::record_closed_candles(engine.inner.store.clone(), market)),
+        ];
+        tasks.push(tokio::spawn(demo::drive(
+            demo,
+            engine.inner.clock.clone(),
+            config.demo_tick_ms,
+            engine.inner.shutdown.subscribe(),
+        )));
+        *engine.inner.tasks.lock().await = tasks;
+        tracing::info!(data_dir = %engine.inner.data_dir, paused, "engine started");
+        Ok(engine)
+    }
+
+    /// Stops the background tasks and closes the database cleanly.
+    pub async fn shutdown(&self) {
+        let _ = self.inner.shutdown.send(true);
+        let tasks = std::mem::take(&mut *self.inner.tasks.lock().await);
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        self.inner.store.close().await;
+        tracing::info!("engine stopped");
+    }
+
+    pub(crate) fn account(&self, account_id: &str) -> AppResult<&Account> {
+        self.inner.accounts.get(account_id).ok_or_else(|| {
+            AppError::new(ErrorCode::UnknownAccount, format!("No account {account_id:?}"))
+        })
+    }
+
+    pub(crate) fn publish(&self, event: AccountEvent) {
+        // No subscriber is fine: the UI may be closed while Keel trades from the tray.
+        let _ = self.inner.events.send(event);
+    }
+
+    pub fn app_info(&self) -> AppInfo {
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            data_dir: self.inner.data_dir.clone(),
+            trading_paused: self.trading_paused(),
+            default_account_id: DEMO_ACCOUNT.into(),
+        }
+    }
+
+    pub fn accounts(&self) -> Vec<AccountView> {
+        let mut out: Vec<AccountView> = self
+            .inner
+            .accounts
+            .values()
+            .map(|a| AccountView {
+                id: a.row.id.clone(),
+                venue: a.row.venue.clone(),
+                market: a.row.market.clone(),
+                label: a.row.label.clone(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
+    pub fn instruments(&self, account_id: &str) -> AppResult<Vec<Instrument>> {
+        Ok(self.account(account_id)?.instruments.clone())
+    }
+
+    pub fn trading_paused(&self) -> bool {
+        self.inner.paused.load(Ordering::SeqCst)
+    }
+
+    /// Pauses or resumes all trading (new orders are refused while paused); remembered across
+    /// restarts.
+    pub async fn set_trading_paused(&self, paused: bool) -> AppResult<bool> {
+        self.inner
+            .store
+            .set_setting(PAUSED_KEY, if paused { "true" } else { "false" })
+            .await?;
+        self.inner.paused.store(paused, Ordering::SeqCst);
+        self.publish(AccountEvent::TradingPaused { paused });
+        tracing::info!(paused, "trading paused state changed");
+        Ok(paused)
+    }
+
+    pub async fn candles(
+        &self,
+        account_id: &str,
+        symbol: &str,
+        limit: usize,
+    ) -> AppResult<Vec<keel_domain::Candle>> {
+        let account = self.account(account_id)?;
+        account.instrument(symbol)?;
+        Ok(account.venue.candles(symbol, 60_000, limit.clamp(1, 5_000)).await?)
+    }
+
+    pub async fn order_book(&self, account_id: &str, symbol: &str, depth: usize) -> AppResult<OrderBook> {
+        let account = self.account(account_id)?;
+        account.instrument(symbol)?;
+        Ok(account.venue.order_book(symbol, depth.clamp(1, 100)).await?)
+    }
+
+    pub async fn recent_trades(&self, account_id: &str, symbol: &str, limit: usize) -> AppResult<Vec<Trade>> {
+        let account = self.account(account_id)?;
+        account.instrument(symbol)?;
+        Ok(account.venue.recent_trades(symbol, limit.clamp(1, 1_000)).await?)
+    }
+
+    /// Balances valued in USDT at the last traded prices.
+    pub async fn equity(&self, account_id: &str) -> AppResult<EquityView> {
+        let account = self.account(account_id)?;
+        let balances = account.venue.balances().await?;
+        let valuation_asset = "USDT".to_string();
+        let mut prices: HashMap<String, Decimal> = HashMap::new();
+        for inst in account.instruments.iter().filter(|i| i.quote == valuation_asset) {
+            if let Some(t) = account.venue.recent_trades(&inst.symbol, 1).await?.first() {
+                prices.insert(inst.base.clone(), t.price);
+            }
+        }
+        let mut equity = Decimal::ZERO;
+        let views = balances
+            .into_iter()
+            .map(|balance| {
+                let total = balance.total();
+                let value = if balance.asset == valuation_asset {
+                    Some(total)
+                } else {
+                    prices.get(&balance.asset).map(|p| (total * p).round_dp(2))
+                };
+                equity += value.unwrap_or_default();
+                BalanceView {
+                    balance,
+                    total,
+                    value,
+                }
+            })
+            .collect();
+        Ok(EquityView {
+            account_id: account_id.into(),
+            valuation_asset,
+            equity: equity.round_dp(2),
+            balances: views,
+        })
+    }
+
+    pub async fn place_order(&self, request: PlaceOrderRequest) -> AppResult<OrderRecord> {
+        orders::place(self, request).await
+    }
+
+    pub async fn cancel_order(&self, account_id: &str, order_id: i64) -> AppResult<OrderRecord> {
+        orders::cancel(self, account_id, order_id).await
+    }
+
+    /// Orders still working or unresolved, oldest first.
+    pub async fn open_orders(&self, account_id: &str) -> AppResult<Vec<OrderRecord>> {
+        self.account(account_id)?;
+        Ok(self.inner.store.live_orders(account_id).await?)
+    }
+
+    pub async fn recent_orders(&self, account_id: &str, limit: u32) -> AppResult<Vec<OrderRecord>> {
+        self.account(account_id)?;
+        Ok(self.inner.store.recent_orders(account_id, limit).await?)
+    }
+
+    /// Fills matching the filter, newest first.
+    pub async fn fills(&self, filter: &FillFilter) -> AppResult<Vec<Fill>> {
+        Ok(self.inner.store.fills(filter).await?)
+    }
+
+    /// Writes the fills matching the filter to `path` as CSV (oldest first).
+    pub async fn export_fills_csv(&self, filter: &FillFilter, path: &std::path::Path) -> AppResult<ExportResult> {
+        if path.as_os_str().is_empty() {
+            return Err(AppError::new(ErrorCode::InvalidInput, "Choose a file to export to"));
+        }
+        let rows = self.inner.store.export_fills_csv(filter, path).await?;
+        tracing::info!(rows, path = %path.display(), "exported fills");
+        Ok(ExportResult {
+            path: path.display().to_string(),
+            rows,
+        })
+    }
+
+    /// Pushes of the trader's own state (orders, fills, balances, pause).
+    pub fn account_events(&self) -> broadcast::Receiver<AccountEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// A coalesced market stream for one symbol: at most one batch per `interval` (the UI uses
+    /// 50 ms, ~20 batches a second). The stream ends when the receiver is dropped.
+    pub fn market_batches(
+        &self,
+        account_id: &str,
+        symbol: &str,
+        interval: std::time::Duration,
+    ) -> AppResult<mpsc::Receiver<MarketBatch>> {
+        let account = self.account(account_id)?;
+        account.instrument(symbol)?;
+        let events = account.venue.market_events();
+        let (tx, rx) = mpsc::channel(8);
+        tokio::spawn(market_stream::coalesce(
+            events,
+            symbol.to_string(),
+            interval,
+            tx,
+            self.inner.shutdown.subscribe(),
+        ));
+        Ok(rx)
+    }
+}
+
+/// Records everything a venue pushes about the account: fills (once each), order changes and
+/// balances, each in one transaction, then tells subscribers.
+async fn record_executions(engine: Engine, account_id: String, mut events: broadcast::Receiver<ExecutionEvent>) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(n, "execution stream lagged; reconciling with the venue");
+                if let Err(e) = orders::reconcile(&engine, &account_id).await {
+                    tracing::error!(error = %e, "reconcile after lag failed");
+                }
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let now = engine.inner.clock.now_ms();
+        let (fills, changes, balances) = match event {
+            ExecutionEvent::Fill(fill) => (vec![fill], vec![], None),
+            ExecutionEvent::Order(update) => (vec![], vec![orders::change_from_update(&update)], None),
+            ExecutionEvent::Balances(b) => (vec![], vec![], Some(b)),
+        };
+        let store = &engine.inner.store;
+        match store
+            .apply_execution(&account_id, &fills, &changes, balances.as_deref(), now)
+            .await
+        {
+            Ok((new_fills, orders)) => {
+                orders::announce(&engine, &account_id, new_fills, orders, balances.is_some());
+            }
+            Err(e) => tracing::error!(error = %e, "failed to record an execution"),
+        }
+    }
+}
+

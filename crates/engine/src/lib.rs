@@ -1,0 +1,18 @@
+//! Keel's GUI-free application API: what the desktop shell and the CLI both drive.
+//!
+//! [`Engine`] owns the store, the venues of every account (today the Demo exchange) and the
+//! background tasks; [`api`] holds every type that crosses IPC and the closed [`api::ErrorCode`].
+
+pub mod api;
+pub mod bindings;
+mod clock;
+mod config;
+mod demo;
+mod engine;
+mod error;
+mod market_stream;
+mod orders;
+
+pub use clock::SystemClock;
+pub use config::{EngineConfig, default_data_dir};
+pub use engine::Engine;

@@ -1,0 +1,74 @@
+use crate::{Store, StoreResult, decimal_text, parse_decimal};
+use keel_domain::Candle;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+/// Rows per multi-VALUES insert (SQLite's bound-parameter limit is 32,766; 9 columns each).
+const CHUNK: usize = 500;
+
+impl Store {
+    /// Inserts or replaces candles, many rows per statement, in one transaction.
+    pub async fn upsert_candles(
+        &self,
+        venue: &str,
+        symbol: &str,
+        interval_ms: i64,
+        candles: &[Candle],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool().begin().await?;
+        for chunk in candles.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT OR REPLACE INTO candles (venue, symbol, interval_ms, open_time_ms, open, high, low, close, volume) ",
+            );
+            q.push_values(chunk, |mut b, c| {
+                b.push_bind(venue)
+                    .push_bind(symbol)
+                    .push_bind(interval_ms)
+                    .push_bind(c.open_time_ms)
+                    .push_bind(decimal_text(c.open))
+                    .push_bind(decimal_text(c.high))
+                    .push_bind(decimal_text(c.low))
+                    .push_bind(decimal_text(c.close))
+                    .push_bind(decimal_text(c.volume));
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest `limit` candles, oldest first.
+    pub async fn candles(
+        &self,
+        venue: &str,
+        symbol: &str,
+        interval_ms: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Candle>> {
+        let rows = sqlx::query(
+            "SELECT open_time_ms, open, high, low, close, volume FROM candles
+             WHERE venue = ? AND symbol = ? AND interval_ms = ?
+             ORDER BY open_time_ms DESC LIMIT ?",
+        )
+        .bind(venue)
+        .bind(symbol)
+        .bind(interval_ms)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(Candle {
+                    open_time_ms: r.get("open_time_ms"),
+                    open: parse_decimal(r.get("open"), "candles.open")?,
+                    high: parse_decimal(r.get("high"), "candles.high")?,
+                    low: parse_decimal(r.get("low"), "candles.low")?,
+                    close: parse_decimal(r.get("close"), "candles.close")?,
+                    volume: parse_decimal(r.get("volume"), "candles.volume")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.reverse();
+        Ok(out)
+    }
+}

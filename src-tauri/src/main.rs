@@ -1,0 +1,89 @@
+//! Keel's desktop shell: a table of thin commands over `keel-engine`, market channels, the tray
+//! and the window. Everything that decides anything lives in the engine.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod state;
+mod tray;
+
+use keel_engine::{Engine, EngineConfig, default_data_dir};
+use state::AppState;
+use std::time::Instant;
+use tauri::{Manager, RunEvent, WindowEvent};
+
+fn main() {
+    let started = Instant::now();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        // Registered first: a second launch focuses the running window and exits, so two
+        // engines never share one database.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app);
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let config = EngineConfig::new(default_data_dir());
+            let engine = match tauri::async_runtime::block_on(Engine::start(config)) {
+                Ok(engine) => engine,
+                Err(e) => {
+                    tracing::error!(code = ?e.code, "engine failed to start: {}", e.message);
+                    use tauri_plugin_dialog::{DialogExt, MessageDialogKind};
+                    app.dialog()
+                        .message(e.message.clone())
+                        .title("Keel could not start")
+                        .kind(MessageDialogKind::Error)
+                        .blocking_show();
+                    std::process::exit(1);
+                }
+            };
+            app.manage(AppState::new(engine.clone(), started));
+            tray::build(app.handle(), &engine)?;
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Keel trading in the tray; Quit is in the tray menu.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                api.prevent_close();
+                let _ = window.hide();
+                tracing::info!("window hidden; Keel keeps running in the tray");
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_accounts,
+            commands::list_instruments,
+            commands::get_equity,
+            commands::get_candles,
+            commands::get_order_book,
+            commands::get_recent_trades,
+            commands::place_order,
+            commands::cancel_order,
+            commands::list_open_orders,
+            commands::list_fills,
+            commands::export_fills_csv,
+            commands::subscribe_market,
+            commands::subscribe_account,
+            commands::unsubscribe,
+            commands::set_trading_paused,
+            commands::ui_ready,
+        ])
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .unwrap_or_else(|e| {
+            eprintln!("Keel could not start its window: {e}");
+            std::process::exit(1);
+        });
+
+    app.run(|app, event| {
+        if let RunEvent::Exit = event
+            && let Some(state) = app.try_state::<AppState>()
+        {
+            tauri::async_runtime::block_on(state.engine.shutdown());
+        }
+    });
+}
