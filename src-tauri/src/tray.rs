@@ -58,9 +58,13 @@ pub fn build(app: &AppHandle, engine: &Engine) -> tauri::Result<()> {
     // Keep the menu's label in step with the pause state, whoever changed it.
     let mut events = engine.account_events();
     tauri::async_runtime::spawn(async move {
-        while let Ok(event) = events.recv().await {
-            if let AccountEvent::TradingPaused { paused } = event {
-                let _ = pause.set_text(pause_label(paused));
+        loop {
+            match events.recv().await {
+                Ok(AccountEvent::TradingPaused { paused }) => {
+                    let _ = pause.set_text(pause_label(paused));
+                }
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
         }
     });

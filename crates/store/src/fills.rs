@@ -79,7 +79,8 @@ pub(crate) async fn insert_fill(tx: &mut Transaction<'_, Sqlite>, f: &Fill) -> S
 impl Store {
     /// Fills matching `filter`, newest first.
     pub async fn fills(&self, filter: &FillFilter) -> StoreResult<Vec<Fill>> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {FILL_COLUMNS} FROM fills WHERE 1 = 1"));
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {FILL_COLUMNS} FROM fills WHERE 1 = 1"));
         if let Some(account) = &filter.account_id {
             q.push(" AND account_id = ").push_bind(account);
         }

@@ -85,7 +85,8 @@ impl Store {
 
 /// Parses a stored decimal column, naming the column when the text is not a decimal.
 pub(crate) fn parse_decimal(text: &str, column: &str) -> StoreResult<rust_decimal::Decimal> {
-    text.parse().map_err(|_| StoreError::Corrupt(format!("{column}: {text:?} is not a decimal")))
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column}: {text:?} is not a decimal")))
 }
 
 /// The canonical text of a decimal as stored.

@@ -52,8 +52,11 @@ fn order_from_row(r: &SqliteRow) -> StoreResult<OrderRecord> {
         venue_order_id: r.get("venue_order_id"),
         symbol: r.get("symbol"),
         side: Side::parse(&side).ok_or_else(|| StoreError::Corrupt(format!("side {side:?}")))?,
-        kind: OrderKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("kind {kind:?}")))?,
-        price: price.map(|p| parse_decimal(&p, "orders.price")).transpose()?,
+        kind: OrderKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("kind {kind:?}")))?,
+        price: price
+            .map(|p| parse_decimal(&p, "orders.price"))
+            .transpose()?,
         amount: match unit.as_str() {
             "base" => Amount::Base(amount),
             "quote" => Amount::Quote(amount),
@@ -79,12 +82,22 @@ fn amount_parts(amount: Amount) -> (&'static str, String) {
 impl Store {
     /// Commits a new order as `Intent` with a deterministic client order id
     /// (`k<source><sequence>`, at most 32 characters of `[a-z0-9]`), before it is sent anywhere.
-    pub async fn insert_intent(&self, new: &NewOrder, now: TimestampMs) -> StoreResult<OrderRecord> {
+    pub async fn insert_intent(
+        &self,
+        new: &NewOrder,
+        now: TimestampMs,
+    ) -> StoreResult<OrderRecord> {
         if new.source.is_empty()
             || new.source.len() > 8
-            || !new.source.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            || !new
+                .source
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         {
-            return Err(StoreError::Corrupt(format!("order source {:?}", new.source)));
+            return Err(StoreError::Corrupt(format!(
+                "order source {:?}",
+                new.source
+            )));
         }
         let mut tx = self.pool().begin().await?;
         let seq: i64 = sqlx::query(
@@ -130,7 +143,10 @@ impl Store {
         row.as_ref().map(order_from_row).transpose()
     }
 
-    pub async fn order_by_client_id(&self, client_order_id: &str) -> StoreResult<Option<OrderRecord>> {
+    pub async fn order_by_client_id(
+        &self,
+        client_order_id: &str,
+    ) -> StoreResult<Option<OrderRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE client_order_id = ?"
         ))
@@ -153,7 +169,11 @@ impl Store {
         rows.iter().map(order_from_row).collect()
     }
 
-    pub async fn recent_orders(&self, account_id: &str, limit: u32) -> StoreResult<Vec<OrderRecord>> {
+    pub async fn recent_orders(
+        &self,
+        account_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<OrderRecord>> {
         let rows = sqlx::query(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE account_id = ? ORDER BY id DESC LIMIT ?"
         ))
@@ -227,11 +247,16 @@ async fn change_in_tx(
     } else {
         current.status
     };
-    let filled_qty = change.filled_qty.map_or(current.filled_qty, |q| q.max(current.filled_qty));
+    let filled_qty = change
+        .filled_qty
+        .map_or(current.filled_qty, |q| q.max(current.filled_qty));
     let filled_quote = change
         .filled_quote
         .map_or(current.filled_quote, |q| q.max(current.filled_quote));
-    let venue_order_id = change.venue_order_id.clone().or(current.venue_order_id.clone());
+    let venue_order_id = change
+        .venue_order_id
+        .clone()
+        .or(current.venue_order_id.clone());
     let reason = change.reason.clone().or(current.reason.clone());
     let row = sqlx::query(&format!(
         "UPDATE orders SET status = ?, filled_qty = ?, filled_quote = ?, venue_order_id = ?,

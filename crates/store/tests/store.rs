@@ -5,7 +5,9 @@ use keel_store::{AccountRow, FillFilter, NewOrder, OrderChange, Store, StoreErro
 use rust_decimal_macros::dec;
 
 async fn open(dir: &tempfile::TempDir) -> Store {
-    let store = Store::open(&dir.path().join("keel.db")).await.expect("open store");
+    let store = Store::open(&dir.path().join("keel.db"))
+        .await
+        .expect("open store");
     store
         .ensure_account(&AccountRow {
             id: "demo".into(),
@@ -64,7 +66,10 @@ async fn intent_gets_a_deterministic_client_id_and_round_trips() {
     assert_eq!(a.price, Some(dec!(65000.1)));
     assert_eq!(a.amount, Amount::Base(dec!(0.0015)));
     assert_eq!(store.order(a.id).await.unwrap(), Some(a.clone()));
-    assert_eq!(store.order_by_client_id(&b.client_order_id).await.unwrap(), Some(b));
+    assert_eq!(
+        store.order_by_client_id(&b.client_order_id).await.unwrap(),
+        Some(b)
+    );
 }
 
 #[tokio::test]
@@ -90,20 +95,37 @@ async fn fills_apply_once_and_a_late_ack_never_reopens_a_filled_order() {
         filled_quote: Some(dec!(97.5)),
         reason: None,
     };
-    let balances = [Balance { asset: "USDT".into(), free: dec!(9902.5), locked: dec!(0) }];
+    let balances = [Balance {
+        asset: "USDT".into(),
+        free: dec!(9902.5),
+        locked: dec!(0),
+    }];
     let f = fill("T1", &cid, 20, Side::Buy);
     let (new, orders) = store
-        .apply_execution("demo", &[f.clone()], &[filled.clone()], Some(&balances), 20)
+        .apply_execution(
+            "demo",
+            std::slice::from_ref(&f),
+            std::slice::from_ref(&filled),
+            Some(&balances),
+            20,
+        )
         .await
         .unwrap();
     assert_eq!(new, vec![f.clone()]);
     assert_eq!(orders[0].status, OrderStatus::Filled);
     // The same fill again (from the stream after the ack): not applied twice.
-    let (new, _) = store.apply_execution("demo", &[f], &[], None, 21).await.unwrap();
+    let (new, _) = store
+        .apply_execution("demo", &[f], &[], None, 21)
+        .await
+        .unwrap();
     assert!(new.is_empty());
     assert_eq!(store.fill_count("demo").await.unwrap(), 1);
     // A late "open" ack must not regress the order.
-    let late = OrderChange { status: OrderStatus::Open, filled_qty: Some(dec!(0)), ..filled };
+    let late = OrderChange {
+        status: OrderStatus::Open,
+        filled_qty: Some(dec!(0)),
+        ..filled
+    };
     let after = store.apply_order_change(&late, 22).await.unwrap().unwrap();
     assert_eq!(after.status, OrderStatus::Filled);
     assert_eq!(after.filled_qty, dec!(0.0015));
@@ -123,7 +145,11 @@ async fn an_intent_cannot_jump_to_filled_without_being_sent() {
         filled_quote: None,
         reason: None,
     };
-    let after = store.apply_order_change(&change, 11).await.unwrap().unwrap();
+    let after = store
+        .apply_order_change(&change, 11)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.status, OrderStatus::Intent);
 }
 
@@ -133,18 +159,65 @@ async fn fill_filters_select_by_symbol_side_and_time() {
     let store = open(&dir).await;
     let mut eth = fill("T3", "c3", 300, Side::Sell);
     eth.symbol = "ETH/USDT".into();
-    let fills = [fill("T1", "c1", 100, Side::Buy), fill("T2", "c2", 200, Side::Sell), eth];
-    store.apply_execution("demo", &fills, &[], None, 1).await.unwrap();
+    let fills = [
+        fill("T1", "c1", 100, Side::Buy),
+        fill("T2", "c2", 200, Side::Sell),
+        eth,
+    ];
+    store
+        .apply_execution("demo", &fills, &[], None, 1)
+        .await
+        .unwrap();
     let all = store.fills(&FillFilter::default()).await.unwrap();
-    assert_eq!(all.iter().map(|f| f.trade_id.as_str()).collect::<Vec<_>>(), ["T3", "T2", "T1"]);
+    assert_eq!(
+        all.iter().map(|f| f.trade_id.as_str()).collect::<Vec<_>>(),
+        ["T3", "T2", "T1"]
+    );
     let q = |f: FillFilter| {
         let store = store.clone();
-        async move { store.fills(&f).await.unwrap().into_iter().map(|f| f.trade_id).collect::<Vec<_>>() }
+        async move {
+            store
+                .fills(&f)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.trade_id)
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(q(FillFilter { symbol: Some("BTC/USDT".into()), ..Default::default() }).await, ["T2", "T1"]);
-    assert_eq!(q(FillFilter { side: Some(Side::Sell), ..Default::default() }).await, ["T3", "T2"]);
-    assert_eq!(q(FillFilter { from_ms: Some(200), to_ms: Some(300), ..Default::default() }).await, ["T2"]);
-    assert_eq!(q(FillFilter { limit: Some(1), ..Default::default() }).await, ["T3"]);
+    assert_eq!(
+        q(FillFilter {
+            symbol: Some("BTC/USDT".into()),
+            ..Default::default()
+        })
+        .await,
+        ["T2", "T1"]
+    );
+    assert_eq!(
+        q(FillFilter {
+            side: Some(Side::Sell),
+            ..Default::default()
+        })
+        .await,
+        ["T3", "T2"]
+    );
+    assert_eq!(
+        q(FillFilter {
+            from_ms: Some(200),
+            to_ms: Some(300),
+            ..Default::default()
+        })
+        .await,
+        ["T2"]
+    );
+    assert_eq!(
+        q(FillFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await,
+        ["T3"]
+    );
 }
 
 #[tokio::test]
@@ -152,11 +225,20 @@ async fn csv_export_has_the_header_and_exact_rows() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir).await;
     store
-        .apply_execution("demo", &[fill("T1", "km1", 1_763_751_600_123, Side::Buy)], &[], None, 1)
+        .apply_execution(
+            "demo",
+            &[fill("T1", "km1", 1_763_751_600_123, Side::Buy)],
+            &[],
+            None,
+            1,
+        )
         .await
         .unwrap();
     let out = dir.path().join("fills.csv");
-    let rows = store.export_fills_csv(&FillFilter::default(), &out).await.unwrap();
+    let rows = store
+        .export_fills_csv(&FillFilter::default(), &out)
+        .await
+        .unwrap();
     assert_eq!(rows, 1);
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(
@@ -185,8 +267,14 @@ async fn candles_upsert_and_read_back_newest_window() {
             volume: rust_decimal::Decimal::from(i),
         })
         .collect();
-    store.upsert_candles("demo", "BTC/USDT", 60_000, &candles).await.unwrap();
-    let back = store.candles("demo", "BTC/USDT", 60_000, 100).await.unwrap();
+    store
+        .upsert_candles("demo", "BTC/USDT", 60_000, &candles)
+        .await
+        .unwrap();
+    let back = store
+        .candles("demo", "BTC/USDT", 60_000, 100)
+        .await
+        .unwrap();
     assert_eq!(back.len(), 100);
     assert_eq!(back[0], candles[1100]);
     assert_eq!(back[99], candles[1199]);
@@ -197,11 +285,20 @@ async fn a_second_engine_on_the_same_database_is_refused_until_the_first_closes(
     let dir = tempfile::tempdir().unwrap();
     let first = open(&dir).await;
     let second = Store::open(&dir.path().join("keel.db")).await;
-    assert!(matches!(second, Err(StoreError::AlreadyOpen { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(StoreError::AlreadyOpen { .. })),
+        "{second:?}"
+    );
     first.close().await;
     drop(first);
-    let third = Store::open(&dir.path().join("keel.db")).await.expect("reopen after close");
-    assert_eq!(third.accounts().await.unwrap().len(), 1, "state survived the restart");
+    let third = Store::open(&dir.path().join("keel.db"))
+        .await
+        .expect("reopen after close");
+    assert_eq!(
+        third.accounts().await.unwrap().len(),
+        1,
+        "state survived the restart"
+    );
 }
 
 #[tokio::test]
@@ -211,5 +308,8 @@ async fn settings_round_trip() {
     assert_eq!(store.setting("trading_paused").await.unwrap(), None);
     store.set_setting("trading_paused", "true").await.unwrap();
     store.set_setting("trading_paused", "false").await.unwrap();
-    assert_eq!(store.setting("trading_paused").await.unwrap().as_deref(), Some("false"));
+    assert_eq!(
+        store.setting("trading_paused").await.unwrap().as_deref(),
+        Some("false")
+    );
 }
