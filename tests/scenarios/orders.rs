@@ -12,7 +12,10 @@ async fn a_market_buy_fills_pays_fees_and_is_recorded_once() {
     let mut events = engine.account_events();
     let before = engine.equity("demo").await.unwrap();
 
-    let order = engine.place_order(market(Side::Buy, "BTC/USDT", dec!(0.001))).await.unwrap();
+    let order = engine
+        .place_order(market(Side::Buy, "BTC/USDT", dec!(0.001)))
+        .await
+        .unwrap();
     assert_eq!(order.status, OrderStatus::Filled);
     assert_eq!(order.filled_qty, dec!(0.001));
     assert!(order.client_order_id.starts_with("km") && order.client_order_id.len() <= 32);
@@ -27,16 +30,27 @@ async fn a_market_buy_fills_pays_fees_and_is_recorded_once() {
     assert!(fees > dec!(0) && fills.iter().all(|f| f.fee_asset == "USDT" && !f.is_maker));
 
     let after = engine.equity("demo").await.unwrap();
-    assert_eq!(balance(&after, "BTC").0 - balance(&before, "BTC").0, dec!(0.001));
-    assert_eq!(balance(&before, "USDT").0 - balance(&after, "USDT").0, quote + fees);
+    assert_eq!(
+        balance(&after, "BTC").0 - balance(&before, "BTC").0,
+        dec!(0.001)
+    );
+    assert_eq!(
+        balance(&before, "USDT").0 - balance(&after, "USDT").0,
+        quote + fees
+    );
 
     // The venue also pushes the same fills on its stream: still recorded once.
     let mut saw_fill = false;
-    while let Ok(Ok(ev)) = tokio::time::timeout(std::time::Duration::from_millis(300), events.recv()).await {
+    while let Ok(Ok(ev)) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), events.recv()).await
+    {
         saw_fill |= matches!(ev, AccountEvent::Fill { .. });
     }
     assert!(saw_fill, "subscribers heard about the fill");
-    assert_eq!(engine.fills(&FillFilter::default()).await.unwrap().len(), fills.len());
+    assert_eq!(
+        engine.fills(&FillFilter::default()).await.unwrap().len(),
+        fills.len()
+    );
     engine.shutdown().await;
 }
 
@@ -46,7 +60,10 @@ async fn invalid_orders_are_refused_with_specific_codes_and_nothing_is_sent() {
     let clock = Arc::new(ManualClock::new(START_MS));
     let engine = start(dir.path(), clock).await;
 
-    let err = engine.place_order(market(Side::Buy, "BTC/USDT", dec!(0.000001))).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Buy, "BTC/USDT", dec!(0.000001)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::QuantityTooSmall);
     assert!(err.message.contains("minimum"), "{}", err.message);
 
@@ -56,18 +73,30 @@ async fn invalid_orders_are_refused_with_specific_codes_and_nothing_is_sent() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::PriceOffTick);
 
-    let err = engine.place_order(market(Side::Buy, "BTC/USDT", dec!(5))).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Buy, "BTC/USDT", dec!(5)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InsufficientBalance);
     assert!(err.message.contains("USDT"), "{}", err.message);
 
-    let err = engine.place_order(market(Side::Sell, "SOL/USDT", dec!(1000))).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Sell, "SOL/USDT", dec!(1000)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InsufficientBalance);
 
-    let err = engine.place_order(market(Side::Buy, "DOGE/USDT", dec!(1))).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Buy, "DOGE/USDT", dec!(1)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::UnknownSymbol);
 
     assert!(engine.open_orders("demo").await.unwrap().is_empty());
-    assert!(engine.recent_orders("demo", 10).await.unwrap().is_empty(), "no intent was written");
+    assert!(
+        engine.recent_orders("demo", 10).await.unwrap().is_empty(),
+        "no intent was written"
+    );
     engine.shutdown().await;
 }
 
@@ -77,10 +106,16 @@ async fn paused_trading_refuses_orders_until_resumed() {
     let clock = Arc::new(ManualClock::new(START_MS));
     let engine = start(dir.path(), clock).await;
     engine.set_trading_paused(true).await.unwrap();
-    let err = engine.place_order(market(Side::Buy, "ETH/USDT", dec!(0.01))).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Buy, "ETH/USDT", dec!(0.01)))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::TradingPaused);
     engine.set_trading_paused(false).await.unwrap();
-    engine.place_order(market(Side::Buy, "ETH/USDT", dec!(0.01))).await.unwrap();
+    engine
+        .place_order(market(Side::Buy, "ETH/USDT", dec!(0.01)))
+        .await
+        .unwrap();
     engine.shutdown().await;
 }
 
@@ -94,7 +129,12 @@ async fn a_resting_limit_locks_funds_fills_as_maker_on_the_prints_or_cancels() {
 
     // Far below the market: rests, locks quote, and can be canceled.
     let far = engine
-        .place_order(limit(Side::Buy, "SOL/USDT", (bid * dec!(0.5)).round_dp(2), dec!(1)))
+        .place_order(limit(
+            Side::Buy,
+            "SOL/USDT",
+            (bid * dec!(0.5)).round_dp(2),
+            dec!(1),
+        ))
         .await
         .unwrap();
     assert_eq!(far.status, OrderStatus::Open);
@@ -102,26 +142,39 @@ async fn a_resting_limit_locks_funds_fills_as_maker_on_the_prints_or_cancels() {
     assert!(locked > dec!(0));
     let canceled = engine.cancel_order("demo", far.id).await.unwrap();
     assert_eq!(canceled.status, OrderStatus::Canceled);
-    assert_eq!(balance(&engine.equity("demo").await.unwrap(), "USDT").1, dec!(0));
+    assert_eq!(
+        balance(&engine.equity("demo").await.unwrap(), "USDT").1,
+        dec!(0)
+    );
     let err = engine.cancel_order("demo", far.id).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::OrderNotCancelable);
 
     // At the bid: the market trades through it before long.
-    let near = engine.place_order(limit(Side::Buy, "SOL/USDT", bid, dec!(0.5))).await.unwrap();
-    assert!(matches!(near.status, OrderStatus::Open | OrderStatus::PartiallyFilled | OrderStatus::Filled));
+    let near = engine
+        .place_order(limit(Side::Buy, "SOL/USDT", bid, dec!(0.5)))
+        .await
+        .unwrap();
+    assert!(matches!(
+        near.status,
+        OrderStatus::Open | OrderStatus::PartiallyFilled | OrderStatus::Filled
+    ));
     let store_engine = engine.clone();
     eventually(&clock, "the resting limit to fill", || {
         let e = store_engine.clone();
-        async move {
-            e.recent_orders("demo", 1).await.unwrap()[0].status == OrderStatus::Filled
-        }
+        async move { e.recent_orders("demo", 1).await.unwrap()[0].status == OrderStatus::Filled }
     })
     .await;
     let fills = engine
-        .fills(&FillFilter { symbol: Some("SOL/USDT".into()), ..Default::default() })
+        .fills(&FillFilter {
+            symbol: Some("SOL/USDT".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
-    assert_eq!(fills.iter().map(|f| f.qty).sum::<rust_decimal::Decimal>(), dec!(0.5));
+    assert_eq!(
+        fills.iter().map(|f| f.qty).sum::<rust_decimal::Decimal>(),
+        dec!(0.5)
+    );
     assert!(fills.iter().all(|f| f.price <= bid));
     engine.shutdown().await;
 }
@@ -131,7 +184,14 @@ async fn a_second_engine_on_the_same_data_dir_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START_MS));
     let engine = start(dir.path(), clock.clone()).await;
-    let second = keel_engine::Engine::start_with_clock(keel_engine::EngineConfig::new(dir.path().into()), clock).await;
-    assert_eq!(second.err().map(|e| e.code), Some(ErrorCode::AlreadyRunning));
+    let second = keel_engine::Engine::start_with_clock(
+        keel_engine::EngineConfig::new(dir.path().into()),
+        clock,
+    )
+    .await;
+    assert_eq!(
+        second.err().map(|e| e.code),
+        Some(ErrorCode::AlreadyRunning)
+    );
     engine.shutdown().await;
 }

@@ -9,10 +9,23 @@ async fn fills_balances_resting_orders_and_candles_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START_MS));
     let engine = start(dir.path(), clock.clone()).await;
-    engine.place_order(market(Side::Buy, "ETH/USDT", dec!(0.1))).await.unwrap();
-    let bid = engine.order_book("demo", "BTC/USDT", 1).await.unwrap().best_bid().unwrap();
+    engine
+        .place_order(market(Side::Buy, "ETH/USDT", dec!(0.1)))
+        .await
+        .unwrap();
+    let bid = engine
+        .order_book("demo", "BTC/USDT", 1)
+        .await
+        .unwrap()
+        .best_bid()
+        .unwrap();
     let resting = engine
-        .place_order(limit(Side::Buy, "BTC/USDT", (bid * dec!(0.8)).round_dp(2), dec!(0.001)))
+        .place_order(limit(
+            Side::Buy,
+            "BTC/USDT",
+            (bid * dec!(0.8)).round_dp(2),
+            dec!(0.001),
+        ))
         .await
         .unwrap();
     let fills = engine.fills(&FillFilter::default()).await.unwrap();
@@ -25,7 +38,11 @@ async fn fills_balances_resting_orders_and_candles_survive_a_restart() {
     assert_eq!(engine.fills(&FillFilter::default()).await.unwrap(), fills);
     let after = engine.equity("demo").await.unwrap();
     for asset in ["USDT", "ETH", "BTC", "SOL"] {
-        assert_eq!(balance(&after, asset), balance(&equity, asset), "{asset} balance after restart");
+        assert_eq!(
+            balance(&after, asset),
+            balance(&equity, asset),
+            "{asset} balance after restart"
+        );
     }
     let open = engine.open_orders("demo").await.unwrap();
     assert_eq!(open.len(), 1);
@@ -37,6 +54,9 @@ async fn fills_balances_resting_orders_and_candles_survive_a_restart() {
     // The chart continues from the stored history.
     let again = engine.candles("demo", "ETH/USDT", 100).await.unwrap();
     let first_closed = &candles[0];
-    assert!(again.iter().any(|c| c == first_closed), "stored candle kept across the restart");
+    assert!(
+        again.iter().any(|c| c == first_closed),
+        "stored candle kept across the restart"
+    );
     engine.shutdown().await;
 }

@@ -11,7 +11,9 @@ pub const START_MS: i64 = 1_795_262_400_000;
 pub async fn start(dir: &Path, clock: Arc<ManualClock>) -> Engine {
     let mut config = EngineConfig::new(dir.to_path_buf());
     config.demo_tick_ms = 10;
-    Engine::start_with_clock(config, clock).await.expect("engine starts")
+    Engine::start_with_clock(config, clock)
+        .await
+        .expect("engine starts")
 }
 
 pub fn market(side: Side, symbol: &str, qty: Decimal) -> PlaceOrderRequest {
@@ -53,5 +55,7 @@ pub fn balance(view: &keel_engine::api::EquityView, asset: &str) -> (Decimal, De
     view.balances
         .iter()
         .find(|b| b.balance.asset == asset)
-        .map_or((Decimal::ZERO, Decimal::ZERO), |b| (b.balance.free, b.balance.locked))
+        .map_or((Decimal::ZERO, Decimal::ZERO), |b| {
+            (b.balance.free, b.balance.locked)
+        })
 }

@@ -61,7 +61,8 @@ enum Format {
 }
 
 fn parse_side(s: &str) -> Result<Side, String> {
-    Side::parse(&s.to_ascii_lowercase()).ok_or_else(|| format!("side must be buy or sell, not {s:?}"))
+    Side::parse(&s.to_ascii_lowercase())
+        .ok_or_else(|| format!("side must be buy or sell, not {s:?}"))
 }
 
 fn main() -> ExitCode {
@@ -72,7 +73,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -97,7 +101,16 @@ async fn run(cli: Cli) -> Result<(), AppError> {
             symbol,
             buy,
             sell,
-        } => demo(&engine, seconds, &symbol, buy.map(|q| (Side::Buy, q)).or(sell.map(|q| (Side::Sell, q)))).await,
+        } => {
+            demo(
+                &engine,
+                seconds,
+                &symbol,
+                buy.map(|q| (Side::Buy, q))
+                    .or(sell.map(|q| (Side::Sell, q))),
+            )
+            .await
+        }
         Command::Export {
             format: Format::Csv,
             out,
@@ -122,7 +135,12 @@ async fn run(cli: Cli) -> Result<(), AppError> {
     result
 }
 
-async fn demo(engine: &Engine, seconds: Option<u64>, symbol: &str, order: Option<(Side, Decimal)>) -> Result<(), AppError> {
+async fn demo(
+    engine: &Engine,
+    seconds: Option<u64>,
+    symbol: &str,
+    order: Option<(Side, Decimal)>,
+) -> Result<(), AppError> {
     let account = engine.app_info().default_account_id;
     let mut batches = engine.market_batches(&account, symbol, Duration::from_secs(1))?;
     let mut events = engine.account_events();

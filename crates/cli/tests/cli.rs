@@ -16,18 +16,37 @@ fn demo_prints_prices_and_the_fill_then_export_writes_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = keel(dir.path(), &["demo", "--seconds", "3", "--buy", "0.001"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.lines().any(|l| l.starts_with("price BTC/USDT ")), "{stdout}");
-    assert!(stdout.lines().any(|l| l.starts_with("fill BTC/USDT buy ")), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("price BTC/USDT ")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("fill BTC/USDT buy ")),
+        "{stdout}"
+    );
 
     let csv = dir.path().join("fills.csv");
-    let out = keel(dir.path(), &["export", "--format", "csv", "--out", csv.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = keel(
+        dir.path(),
+        &["export", "--format", "csv", "--out", csv.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
-        Some("time_utc,venue,account,symbol,side,price,quantity,quote_amount,fee,fee_asset,order_id,trade_id")
+        Some(
+            "time_utc,venue,account,symbol,side,price,quantity,quote_amount,fee,fee_asset,order_id,trade_id"
+        )
     );
     let qty: f64 = lines
         .map(|l| l.split(',').nth(6).unwrap().parse::<f64>().unwrap())
@@ -38,12 +57,21 @@ fn demo_prints_prices_and_the_fill_then_export_writes_it() {
 #[test]
 fn bad_input_gets_a_clear_error_and_a_failing_exit_code() {
     let dir = tempfile::tempdir().unwrap();
-    let out = keel(dir.path(), &["demo", "--seconds", "2", "--buy", "0.0000001"]);
+    let out = keel(
+        dir.path(),
+        &["demo", "--seconds", "2", "--buy", "0.0000001"],
+    );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("error: Quantity 0.0000001 is below the minimum"), "{stderr}");
+    assert!(
+        stderr.contains("error: Quantity 0.0000001 is below the minimum"),
+        "{stderr}"
+    );
 
-    let out = keel(dir.path(), &["export", "--side", "sideways", "--out", "x.csv"]);
+    let out = keel(
+        dir.path(),
+        &["export", "--side", "sideways", "--out", "x.csv"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("side must be buy or sell"));
 }

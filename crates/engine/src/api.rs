@@ -135,7 +135,11 @@ pub struct MarketBatch {
 
 /// Changes to the trader's own state, pushed as they happen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum AccountEvent {
     Order { order: OrderRecord },
     Fill { fill: Fill },

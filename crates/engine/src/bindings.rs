@@ -62,7 +62,9 @@ mod tests {
 
     #[test]
     fn bindings_are_up_to_date() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(BINDINGS_PATH);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(BINDINGS_PATH);
         let fresh = render();
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&path, &fresh).expect("write bindings");

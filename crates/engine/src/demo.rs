@@ -15,7 +15,11 @@ const MINUTE_MS: i64 = 60_000;
 /// How much history the chart gets and the generator continues from.
 const HISTORY_CANDLES: u32 = 720;
 
-pub(crate) async fn open_demo(store: &Store, config: &EngineConfig, now: i64) -> AppResult<Arc<DemoExchange>> {
+pub(crate) async fn open_demo(
+    store: &Store,
+    config: &EngineConfig,
+    now: i64,
+) -> AppResult<Arc<DemoExchange>> {
     let venue = DemoExchange::VENUE_ID;
     let mut demo_config = DemoConfig::standard(config.demo_seed, now);
     for symbol in &mut demo_config.symbols {
@@ -64,9 +68,13 @@ pub(crate) async fn open_demo(store: &Store, config: &EngineConfig, now: i64) ->
 
     // Keep the generated history, so the chart continues where it left off next time.
     for symbol in symbols {
-        let mut candles = demo.candles(&symbol, MINUTE_MS, HISTORY_CANDLES as usize).await?;
+        let mut candles = demo
+            .candles(&symbol, MINUTE_MS, HISTORY_CANDLES as usize)
+            .await?;
         candles.pop(); // the last one is still open
-        store.upsert_candles(venue, &symbol, MINUTE_MS, &candles).await?;
+        store
+            .upsert_candles(venue, &symbol, MINUTE_MS, &candles)
+            .await?;
     }
     Ok(demo)
 }
@@ -89,7 +97,10 @@ pub(crate) async fn drive(
 }
 
 /// Stores every candle the market closes, so history survives restarts.
-pub(crate) async fn record_closed_candles(store: Store, mut events: broadcast::Receiver<MarketEvent>) {
+pub(crate) async fn record_closed_candles(
+    store: Store,
+    mut events: broadcast::Receiver<MarketEvent>,
+) {
     loop {
         match events.recv().await {
             Ok(MarketEvent::Candle {

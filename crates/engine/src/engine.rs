@@ -6,8 +6,8 @@ use crate::clock::SystemClock;
 use crate::config::EngineConfig;
 use crate::{demo, market_stream, orders};
 use keel_domain::{Clock, Decimal, Fill, Instrument, OrderBook, OrderRecord, Trade};
-use keel_exchange::{ExecutionEvent, MarketEvent, Venue};
-use keel_store::{AccountRow, OrderChange, Store};
+use keel_exchange::{ExecutionEvent, Venue};
+use keel_store::{AccountRow, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -62,7 +62,10 @@ impl Engine {
         Self::start_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    pub async fn start_with_clock(config: EngineConfig, clock: Arc<dyn Clock>) -> AppResult<Engine> {
+    pub async fn start_with_clock(
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+    ) -> AppResult<Engine> {
         let store = Store::open(&config.database_path()).await?;
         let now = clock.now_ms();
         let demo_row = AccountRow {
@@ -105,8 +108,15 @@ impl Engine {
         let market = venue.market_events();
         orders::reconcile(&engine, DEMO_ACCOUNT).await?;
         let mut tasks = vec![
-            tokio::spawn(record_executions(engine.clone(), DEMO_ACCOUNT.into(), executions)),
-            tokio::spawn(demo::record_closed_candles(engine.inner.store.clone(), market)),
+            tokio::spawn(record_executions(
+                engine.clone(),
+                DEMO_ACCOUNT.into(),
+                executions,
+            )),
+            tokio::spawn(demo::record_closed_candles(
+                engine.inner.store.clone(),
+                market,
+            )),
         ];
         tasks.push(tokio::spawn(demo::drive(
             demo,
@@ -133,7 +143,10 @@ impl Engine {
 
     pub(crate) fn account(&self, account_id: &str) -> AppResult<&Account> {
         self.inner.accounts.get(account_id).ok_or_else(|| {
-            AppError::new(ErrorCode::UnknownAccount, format!("No account {account_id:?}"))
+            AppError::new(
+                ErrorCode::UnknownAccount,
+                format!("No account {account_id:?}"),
+            )
         })
     }
 
@@ -196,19 +209,38 @@ impl Engine {
     ) -> AppResult<Vec<keel_domain::Candle>> {
         let account = self.account(account_id)?;
         account.instrument(symbol)?;
-        Ok(account.venue.candles(symbol, 60_000, limit.clamp(1, 5_000)).await?)
+        Ok(account
+            .venue
+            .candles(symbol, 60_000, limit.clamp(1, 5_000))
+            .await?)
     }
 
-    pub async fn order_book(&self, account_id: &str, symbol: &str, depth: usize) -> AppResult<OrderBook> {
+    pub async fn order_book(
+        &self,
+        account_id: &str,
+        symbol: &str,
+        depth: usize,
+    ) -> AppResult<OrderBook> {
         let account = self.account(account_id)?;
         account.instrument(symbol)?;
-        Ok(account.venue.order_book(symbol, depth.clamp(1, 100)).await?)
+        Ok(account
+            .venue
+            .order_book(symbol, depth.clamp(1, 100))
+            .await?)
     }
 
-    pub async fn recent_trades(&self, account_id: &str, symbol: &str, limit: usize) -> AppResult<Vec<Trade>> {
+    pub async fn recent_trades(
+        &self,
+        account_id: &str,
+        symbol: &str,
+        limit: usize,
+    ) -> AppResult<Vec<Trade>> {
         let account = self.account(account_id)?;
         account.instrument(symbol)?;
-        Ok(account.venue.recent_trades(symbol, limit.clamp(1, 1_000)).await?)
+        Ok(account
+            .venue
+            .recent_trades(symbol, limit.clamp(1, 1_000))
+            .await?)
     }
 
     /// Balances valued in USDT at the last traded prices.
@@ -217,7 +249,11 @@ impl Engine {
         let balances = account.venue.balances().await?;
         let valuation_asset = "USDT".to_string();
         let mut prices: HashMap<String, Decimal> = HashMap::new();
-        for inst in account.instruments.iter().filter(|i| i.quote == valuation_asset) {
+        for inst in account
+            .instruments
+            .iter()
+            .filter(|i| i.quote == valuation_asset)
+        {
             if let Some(t) = account.venue.recent_trades(&inst.symbol, 1).await?.first() {
                 prices.insert(inst.base.clone(), t.price);
             }
@@ -273,9 +309,16 @@ impl Engine {
     }
 
     /// Writes the fills matching the filter to `path` as CSV (oldest first).
-    pub async fn export_fills_csv(&self, filter: &FillFilter, path: &std::path::Path) -> AppResult<ExportResult> {
+    pub async fn export_fills_csv(
+        &self,
+        filter: &FillFilter,
+        path: &std::path::Path,
+    ) -> AppResult<ExportResult> {
         if path.as_os_str().is_empty() {
-            return Err(AppError::new(ErrorCode::InvalidInput, "Choose a file to export to"));
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "Choose a file to export to",
+            ));
         }
         let rows = self.inner.store.export_fills_csv(filter, path).await?;
         tracing::info!(rows, path = %path.display(), "exported fills");
@@ -315,7 +358,11 @@ impl Engine {
 
 /// Records everything a venue pushes about the account: fills (once each), order changes and
 /// balances, each in one transaction, then tells subscribers.
-async fn record_executions(engine: Engine, account_id: String, mut events: broadcast::Receiver<ExecutionEvent>) {
+async fn record_executions(
+    engine: Engine,
+    account_id: String,
+    mut events: broadcast::Receiver<ExecutionEvent>,
+) {
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -331,7 +378,9 @@ async fn record_executions(engine: Engine, account_id: String, mut events: broad
         let now = engine.inner.clock.now_ms();
         let (fills, changes, balances) = match event {
             ExecutionEvent::Fill(fill) => (vec![fill], vec![], None),
-            ExecutionEvent::Order(update) => (vec![], vec![orders::change_from_update(&update)], None),
+            ExecutionEvent::Order(update) => {
+                (vec![], vec![orders::change_from_update(&update)], None)
+            }
             ExecutionEvent::Balances(b) => (vec![], vec![], Some(b)),
         };
         let store = &engine.inner.store;
@@ -346,4 +395,3 @@ async fn record_executions(engine: Engine, account_id: String, mut events: broad
         }
     }
 }
-

@@ -28,7 +28,9 @@ impl Pending {
                 }
             }
             MarketEvent::Candle {
-                candle, interval_ms: 60_000, ..
+                candle,
+                interval_ms: 60_000,
+                ..
             } => match self.candles.last_mut() {
                 Some(last) if last.open_time_ms == candle.open_time_ms => *last = candle,
                 _ => self.candles.push(candle),
@@ -113,7 +115,13 @@ mod tests {
         let (tx, rx) = broadcast::channel(4096);
         let (out_tx, mut out) = mpsc::channel(64);
         let (_stop, stop_rx) = watch::channel(false);
-        tokio::spawn(coalesce(rx, "BTC/USDT".into(), Duration::from_millis(50), out_tx, stop_rx));
+        tokio::spawn(coalesce(
+            rx,
+            "BTC/USDT".into(),
+            Duration::from_millis(50),
+            out_tx,
+            stop_rx,
+        ));
         // 2,000 trades over one second, plus noise from another symbol.
         for i in 0..2_000u64 {
             tx.send(trade(i)).unwrap();
@@ -133,11 +141,19 @@ mod tests {
         }
         assert!(batches.len() <= 22, "{} batches in ~1.1 s", batches.len());
         assert!(batches.iter().all(|b| b.symbol == "BTC/USDT"));
-        assert!(batches.iter().all(|b| b.trades.len() <= MAX_TRADES_PER_BATCH));
+        assert!(
+            batches
+                .iter()
+                .all(|b| b.trades.len() <= MAX_TRADES_PER_BATCH)
+        );
         let last = batches.last().expect("some batch");
         assert_eq!(last.last_price, Some(Decimal::from(100 + 1_999u64)));
         // Trades inside a batch stay in order.
-        assert!(batches.iter().all(|b| b.trades.windows(2).all(|w| w[0].id < w[1].id)));
+        assert!(
+            batches
+                .iter()
+                .all(|b| b.trades.windows(2).all(|w| w[0].id < w[1].id))
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use crate::api::*;
 use crate::engine::Engine;
-use keel_domain::{Amount, Balance, Decimal, Fill, OrderKind, OrderRecord, OrderStatus, Side, SubmitOrder};
+use keel_domain::{
+    Amount, Balance, Decimal, Fill, OrderKind, OrderRecord, OrderStatus, Side, SubmitOrder,
+};
 use keel_exchange::{ExchangeError, OrderUpdate};
 use keel_store::{NewOrder, OrderChange};
 use std::time::Duration;
@@ -22,7 +24,11 @@ pub(crate) fn change_from_update(u: &OrderUpdate) -> OrderChange {
     }
 }
 
-fn status_change(client_order_id: &str, status: OrderStatus, reason: Option<String>) -> OrderChange {
+fn status_change(
+    client_order_id: &str,
+    status: OrderStatus,
+    reason: Option<String>,
+) -> OrderChange {
     OrderChange {
         client_order_id: client_order_id.into(),
         venue_order_id: None,
@@ -145,7 +151,10 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     let intent = store.insert_intent(&new, clock.now_ms()).await?;
     let cid = intent.client_order_id.clone();
     store
-        .apply_order_change(&status_change(&cid, OrderStatus::Submitting, None), clock.now_ms())
+        .apply_order_change(
+            &status_change(&cid, OrderStatus::Submitting, None),
+            clock.now_ms(),
+        )
         .await?;
     let submit = SubmitOrder {
         client_order_id: cid.clone(),
@@ -171,13 +180,22 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
                 )
                 .await?;
             let record = orders.last().cloned();
-            announce(engine, &req.account_id, new_fills, orders, balances.is_some());
+            announce(
+                engine,
+                &req.account_id,
+                new_fills,
+                orders,
+                balances.is_some(),
+            );
             record.ok_or_else(|| AppError::new(ErrorCode::Internal, "order vanished after submit"))
         }
         Err(e @ (ExchangeError::Rejected { .. } | ExchangeError::Transient { .. })) => {
             let reason = e.to_string();
             if let Some(order) = store
-                .apply_order_change(&status_change(&cid, OrderStatus::Rejected, Some(reason)), clock.now_ms())
+                .apply_order_change(
+                    &status_change(&cid, OrderStatus::Rejected, Some(reason)),
+                    clock.now_ms(),
+                )
                 .await?
             {
                 announce(engine, &req.account_id, vec![], vec![order], false);
@@ -186,7 +204,10 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         }
         Err(e @ ExchangeError::Unknown { .. }) => {
             if let Some(order) = store
-                .apply_order_change(&status_change(&cid, OrderStatus::Unknown, None), clock.now_ms())
+                .apply_order_change(
+                    &status_change(&cid, OrderStatus::Unknown, None),
+                    clock.now_ms(),
+                )
                 .await?
             {
                 announce(engine, &req.account_id, vec![], vec![order], false);
@@ -204,7 +225,11 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     }
 }
 
-pub(crate) async fn cancel(engine: &Engine, account_id: &str, order_id: i64) -> AppResult<OrderRecord> {
+pub(crate) async fn cancel(
+    engine: &Engine,
+    account_id: &str,
+    order_id: i64,
+) -> AppResult<OrderRecord> {
     let account = engine.account(account_id)?;
     let store = &engine.inner.store;
     let clock = &engine.inner.clock;
@@ -216,7 +241,10 @@ pub(crate) async fn cancel(engine: &Engine, account_id: &str, order_id: i64) -> 
     if !order.status.is_working() {
         return Err(AppError::new(
             ErrorCode::OrderNotCancelable,
-            format!("Order #{order_id} is {} and can no longer be canceled", order.status.as_str().replace('_', " ")),
+            format!(
+                "Order #{order_id} is {} and can no longer be canceled",
+                order.status.as_str().replace('_', " ")
+            ),
         ));
     }
     store
@@ -225,11 +253,21 @@ pub(crate) async fn cancel(engine: &Engine, account_id: &str, order_id: i64) -> 
             clock.now_ms(),
         )
         .await?;
-    match account.venue.cancel_order(&order.symbol, &order.client_order_id).await {
+    match account
+        .venue
+        .cancel_order(&order.symbol, &order.client_order_id)
+        .await
+    {
         Ok(update) => {
             let balances = account.venue.balances().await.ok();
             let (_, orders) = store
-                .apply_execution(account_id, &[], &[change_from_update(&update)], balances.as_deref(), clock.now_ms())
+                .apply_execution(
+                    account_id,
+                    &[],
+                    &[change_from_update(&update)],
+                    balances.as_deref(),
+                    clock.now_ms(),
+                )
                 .await?;
             let record = orders.last().cloned();
             announce(engine, account_id, vec![], orders, balances.is_some());
@@ -259,9 +297,15 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
                 Some("Never sent: Keel stopped before sending it".into()),
             )
         } else {
-            match account.venue.query_order(&order.symbol, &order.client_order_id).await {
+            match account
+                .venue
+                .query_order(&order.symbol, &order.client_order_id)
+                .await
+            {
                 Ok(Some(update)) => change_from_update(&update),
-                Ok(None) if matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown) => {
+                Ok(None)
+                    if matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown) =>
+                {
                     status_change(
                         &order.client_order_id,
                         OrderStatus::Rejected,
@@ -287,7 +331,9 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
         }
     }
     let balances = account.venue.balances().await?;
-    store.replace_balances(account_id, &balances, clock.now_ms()).await?;
+    store
+        .replace_balances(account_id, &balances, clock.now_ms())
+        .await?;
     announce(engine, account_id, vec![], changed, true);
     Ok(())
 }

@@ -22,7 +22,7 @@ impl Store {
         .bind(&account.market)
         .bind(&account.label)
         .bind(account.created_ms)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(())
     }

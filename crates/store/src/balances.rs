@@ -35,7 +35,7 @@ impl Store {
         balances: &[Balance],
         now: TimestampMs,
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         replace_in_tx(&mut tx, account_id, balances, now).await?;
         tx.commit().await?;
         Ok(())

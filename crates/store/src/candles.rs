@@ -14,7 +14,7 @@ impl Store {
         interval_ms: i64,
         candles: &[Candle],
     ) -> StoreResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         for chunk in candles.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT OR REPLACE INTO candles (venue, symbol, interval_ms, open_time_ms, open, high, low, close, volume) ",

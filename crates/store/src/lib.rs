@@ -32,7 +32,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The database handle. Cheap to clone; holds the single-engine lock while any clone lives.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Readers: WAL lets them run beside the writer without blocking.
     pool: SqlitePool,
+    /// The one writer connection: writes queue here instead of failing with SQLITE_BUSY when
+    /// two transactions try to upgrade to a write lock at once.
+    writer: SqlitePool,
     path: PathBuf,
     _lock: std::sync::Arc<lock::EngineLock>,
 }
@@ -57,13 +61,18 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.read_only(true))
             .await?;
-        MIGRATOR.run(&pool).await?;
         Ok(Store {
             pool,
+            writer,
             path: path.to_path_buf(),
             _lock: std::sync::Arc::new(lock),
         })
@@ -76,10 +85,15 @@ impl Store {
     /// Closes the pool (checkpointing the WAL) and releases the lock once every clone is dropped.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    pub(crate) fn writer(&self) -> &SqlitePool {
+        &self.writer
     }
 }
 

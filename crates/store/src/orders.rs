@@ -99,7 +99,7 @@ impl Store {
                 new.source
             )));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let seq: i64 = sqlx::query(
             "INSERT INTO id_sequences (name, next_value) VALUES (?, 1)
              ON CONFLICT(name) DO UPDATE SET next_value = next_value + 1
@@ -190,7 +190,7 @@ impl Store {
         change: &OrderChange,
         now: TimestampMs,
     ) -> StoreResult<Option<OrderRecord>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let record = change_in_tx(&mut tx, change, now).await?;
         tx.commit().await?;
         Ok(record)
@@ -207,7 +207,7 @@ impl Store {
         balances: Option<&[Balance]>,
         now: TimestampMs,
     ) -> StoreResult<(Vec<Fill>, Vec<OrderRecord>)> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         let mut new_fills = Vec::new();
         for fill in fills {
             if crate::fills::insert_fill(&mut tx, fill).await? {

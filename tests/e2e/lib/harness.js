@@ -99,13 +99,14 @@ export class App {
   /**
    * Starts the app in a new WebDriver session and waits for its pid.
    * @param {(msg: string) => void} [log]
+   * @param {string[]} [args] extra arguments for the app
    */
-  static async start(log = () => {}) {
+  static async start(log = () => {}, args = []) {
     await waitForDriver(config.driverUrl, 30_000);
     const before = launches();
     const session = await Session.create(
       config.driverUrl,
-      { 'tauri:options': { application: config.launcher } },
+      { 'tauri:options': { application: config.launcher, args } },
       { log },
     );
     await session.setTimeouts({ script: 30_000, pageLoad: 60_000, implicit: 0 }).catch(() => {});
@@ -250,10 +251,10 @@ export async function mainWindow(pid) {
 
 /**
  * Sends WM_DELETE_WINDOW to the app's window titled "Keel", as a window manager's close button.
- * @param {number} pid
+ * @param {number} pid @param {string} [title]
  */
-export async function requestClose(pid) {
-  const { stdout } = await run('/usr/bin/python3', [config.x11win, 'close', 'Keel', String(pid)], { timeout: 15_000 });
+export async function requestClose(pid, title = 'Keel') {
+  const { stdout } = await run('/usr/bin/python3', [config.x11win, 'close', title, String(pid)], { timeout: 15_000 });
   return Number(stdout.trim());
 }
 

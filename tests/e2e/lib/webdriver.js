@@ -7,7 +7,7 @@
 // the first connection while it launches the app.
 
 /** The W3C element identifier key. */
-export const ELEMENT_KEY = 'element-6066-11e4-a52e-4a4d1f8f7c5c';
+export const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
 
 /** An error answered by the WebDriver server (`{value: {error, message}}`). */
 export class WebDriverError extends Error {

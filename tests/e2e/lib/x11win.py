@@ -10,11 +10,11 @@ Needs python3-xlib (Debian package python3-xlib), so run it with the system /usr
 import json
 import sys
 
-from Xlib import X, display, protocol, error
+from Xlib import X, Xatom, display, protocol, error
 
 
 def title_of(d, w, atoms):
-    for prop, kind in ((atoms["_NET_WM_NAME"], atoms["UTF8_STRING"]), (X.WM_NAME, X.AnyPropertyType)):
+    for prop, kind in ((atoms["_NET_WM_NAME"], atoms["UTF8_STRING"]), (Xatom.WM_NAME, X.AnyPropertyType)):
         try:
             p = w.get_full_property(prop, kind)
         except error.XError:

@@ -61,7 +61,11 @@ fromMs?: number,
 /**
  * Exclusive upper bound, epoch ms.
  */
-toMs?: number, limit?: number, };
+toMs?: number, 
+/**
+ * At most this many (the newest); none means all.
+ */
+limit?: number, };
 
 export type ExportResult = { path: string, rows: number, };
 
