@@ -217,7 +217,12 @@ mod tests {
     #[test]
     fn rejects_quantity_below_minimum_and_names_the_limit() {
         let err = btc()
-            .validate(OrderKind::Market, None, Amount::Base(dec!(0.000001)), dec!(65000))
+            .validate(
+                OrderKind::Market,
+                None,
+                Amount::Base(dec!(0.000001)),
+                dec!(65000),
+            )
             .unwrap_err();
         assert!(matches!(err, FilterError::QuantityBelowMin { .. }));
         assert_eq!(
@@ -248,12 +253,22 @@ mod tests {
     #[test]
     fn rejects_small_notional_for_market_by_reference_price() {
         let err = btc()
-            .validate(OrderKind::Market, None, Amount::Base(dec!(0.00005)), dec!(65000))
+            .validate(
+                OrderKind::Market,
+                None,
+                Amount::Base(dec!(0.00005)),
+                dec!(65000),
+            )
             .unwrap_err();
         assert!(matches!(err, FilterError::NotionalBelowMin { .. }));
         assert!(
             btc()
-                .validate(OrderKind::Market, None, Amount::Quote(dec!(4.99)), dec!(65000))
+                .validate(
+                    OrderKind::Market,
+                    None,
+                    Amount::Quote(dec!(4.99)),
+                    dec!(65000)
+                )
                 .is_err()
         );
         assert!(

@@ -152,7 +152,11 @@ mod tests {
             }
         );
         assert_eq!(b.current().map(|c| c.open), Some(dec!(11)));
-        assert_eq!(b.push(100_000, dec!(1), dec!(1)), None, "late print ignored");
+        assert_eq!(
+            b.push(100_000, dec!(1), dec!(1)),
+            None,
+            "late print ignored"
+        );
         assert_eq!(b.current().map(|c| c.low), Some(dec!(11)));
     }
 }

@@ -90,7 +90,10 @@ pub enum ExecutionEvent {
 /// A push from the venue's public market streams.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MarketEvent {
-    Trade { symbol: String, trade: Trade },
+    Trade {
+        symbol: String,
+        trade: Trade,
+    },
     /// The candle of the current interval, updated (closed = false) or final (closed = true).
     Candle {
         symbol: String,
@@ -98,7 +101,10 @@ pub enum MarketEvent {
         candle: Candle,
         closed: bool,
     },
-    Book { symbol: String, book: OrderBook },
+    Book {
+        symbol: String,
+        book: OrderBook,
+    },
 }
 
 impl MarketEvent {
@@ -130,8 +136,11 @@ pub trait MarketData: Send + Sync {
 #[async_trait]
 pub trait Trading: Send + Sync {
     async fn submit_order(&self, order: &SubmitOrder) -> ExchangeResult<OrderAck>;
-    async fn cancel_order(&self, symbol: &str, client_order_id: &str)
-    -> ExchangeResult<OrderUpdate>;
+    async fn cancel_order(
+        &self,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> ExchangeResult<OrderUpdate>;
     /// Looks an order up by Keel's client order id; `None` when the venue never saw it.
     async fn query_order(
         &self,

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import OrderTicket from './OrderTicket.svelte';
+import { BTC, order } from '../../test/fixtures';
+import { toasts } from '../../lib/toast.svelte';
+
+function setup(handler: (cmd: string, args: unknown) => unknown = () => order()) {
+  const calls: [string, unknown][] = [];
+  mockIPC((cmd, args) => {
+    calls.push([cmd, args]);
+    return handler(cmd, args);
+  });
+  render(OrderTicket, {
+    props: { accountId: 'demo', instrument: BTC, lastPrice: '65012.30', baseFree: '0.5', quoteFree: '100' },
+  });
+  return { calls, placed: () => calls.filter(([c]) => c === 'place_order') };
+}
+
+async function typeInto(testid: string, value: string) {
+  await fireEvent.input(screen.getByTestId(testid), { target: { value } });
+}
+
+describe('OrderTicket', () => {
+  it('shows a too-small quantity under the quantity field and does not send', async () => {
+    const { placed } = setup();
+    await typeInto('ticket-qty', '0.000001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    expect(screen.getByTestId('ticket-error-qty').textContent).toBe('Minimum amount is 0.00001 BTC');
+    expect(screen.queryByTestId('ticket-error-price')).toBeNull();
+    expect(placed()).toHaveLength(0);
+  });
+
+  it('shows a price off the tick under the price field', async () => {
+    const { placed } = setup();
+    await fireEvent.click(screen.getByTestId('ticket-kind-limit'));
+    expect((screen.getByTestId('ticket-price') as HTMLInputElement).value).toBe('65012.30');
+    await typeInto('ticket-price', '65000.123');
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    expect(screen.getByTestId('ticket-error-price').textContent).toBe('Price must be a multiple of the tick size 0.01 USDT');
+    expect(placed()).toHaveLength(0);
+  });
+
+  it('refuses an order the balance cannot pay for', async () => {
+    const { placed } = setup();
+    await typeInto('ticket-qty', '0.01');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    expect(screen.getByTestId('ticket-error-qty').textContent).toMatch(/^Insufficient USDT/);
+    expect(placed()).toHaveLength(0);
+  });
+
+  it('sends a valid order with the exact request shape and toasts the fill', async () => {
+    const { placed } = setup();
+    await fireEvent.click(screen.getByTestId('ticket-kind-limit'));
+    await typeInto('ticket-price', '65000.50');
+    await typeInto('ticket-qty', '0.00100');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(placed()).toHaveLength(1));
+    expect(placed()[0]?.[1]).toEqual({
+      request: {
+        accountId: 'demo',
+        symbol: 'BTC/USDT',
+        side: 'buy',
+        kind: 'limit',
+        price: '65000.50',
+        amount: { unit: 'base', value: '0.00100' },
+      },
+    });
+    await waitFor(() => expect(screen.queryByTestId('ticket-error-form')).toBeNull());
+    expect(toasts.some((t) => t.text === 'Bought 0.001 BTC @ 65,012.30')).toBe(true);
+  });
+
+  it('sends a market sell sized in quote', async () => {
+    const { placed } = setup();
+    await fireEvent.click(screen.getByTestId('ticket-sell'));
+    await fireEvent.click(screen.getByTestId('ticket-unit-quote'));
+    await typeInto('ticket-qty', '50');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(placed()).toHaveLength(1));
+    expect(placed()[0]?.[1]).toEqual({
+      request: { accountId: 'demo', symbol: 'BTC/USDT', side: 'sell', kind: 'market', price: null, amount: { unit: 'quote', value: '50' } },
+    });
+  });
+
+  it('shows a server insufficient_balance error under the quantity field', async () => {
+    const message = 'Insufficient USDT: this order needs about 65.01 USDT, 64.9 USDT is free';
+    setup((cmd) => {
+      if (cmd === 'place_order') throw { code: 'insufficient_balance', message };
+      return null;
+    });
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(screen.getByTestId('ticket-error-qty').textContent).toBe(message));
+    expect(screen.queryByTestId('ticket-error-form')).toBeNull();
+  });
+
+  it('shows server price errors under price and others at form level', async () => {
+    let reply: { code: string; message: string } = { code: 'price_off_tick', message: 'price 65000.5 is not a multiple of the tick 1' };
+    setup((cmd) => {
+      if (cmd === 'place_order') throw reply;
+      return null;
+    });
+    await fireEvent.click(screen.getByTestId('ticket-kind-limit'));
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(screen.getByTestId('ticket-error-price').textContent).toBe(reply.message));
+
+    reply = { code: 'trading_paused', message: 'Trading is paused.' };
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(screen.getByTestId('ticket-error-form').textContent).toBe('Trading is paused.'));
+  });
+
+  it('fills the quantity from a quick % button', async () => {
+    setup();
+    await fireEvent.click(screen.getByTestId('ticket-pct-100'));
+    // 100 USDT / (65012.30 * 1.001), floored to the 0.00001 step.
+    expect((screen.getByTestId('ticket-qty') as HTMLInputElement).value).toBe('0.00153');
+  });
+
+  it('re-validates as the trader types after a failed submit', async () => {
+    setup();
+    await typeInto('ticket-qty', '0.000001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    expect(screen.getByTestId('ticket-error-qty')).toBeTruthy();
+    await typeInto('ticket-qty', '0.001');
+    expect(screen.queryByTestId('ticket-error-qty')).toBeNull();
+  });
+});
+
