@@ -61,21 +61,34 @@ pub async fn get_recent_trades(
     symbol: String,
     limit: usize,
 ) -> Cmd<Vec<Trade>> {
-    state.engine.recent_trades(&account_id, &symbol, limit).await
+    state
+        .engine
+        .recent_trades(&account_id, &symbol, limit)
+        .await
 }
 
 #[tauri::command]
-pub async fn place_order(state: State<'_, AppState>, request: PlaceOrderRequest) -> Cmd<OrderRecord> {
+pub async fn place_order(
+    state: State<'_, AppState>,
+    request: PlaceOrderRequest,
+) -> Cmd<OrderRecord> {
     state.engine.place_order(request).await
 }
 
 #[tauri::command]
-pub async fn cancel_order(state: State<'_, AppState>, account_id: String, order_id: i64) -> Cmd<OrderRecord> {
+pub async fn cancel_order(
+    state: State<'_, AppState>,
+    account_id: String,
+    order_id: i64,
+) -> Cmd<OrderRecord> {
     state.engine.cancel_order(&account_id, order_id).await
 }
 
 #[tauri::command]
-pub async fn list_open_orders(state: State<'_, AppState>, account_id: String) -> Cmd<Vec<OrderRecord>> {
+pub async fn list_open_orders(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Cmd<Vec<OrderRecord>> {
     state.engine.open_orders(&account_id).await
 }
 
@@ -95,7 +108,9 @@ pub async fn export_fills_csv(
     path: Option<String>,
 ) -> Cmd<Option<ExportResult>> {
     let path = match path {
-        Some(p) if std::env::var("KEEL_ALLOW_EXPORT_PATH").as_deref() == Ok("1") => PathBuf::from(p),
+        Some(p) if std::env::var("KEEL_ALLOW_EXPORT_PATH").as_deref() == Ok("1") => {
+            PathBuf::from(p)
+        }
         Some(_) => {
             return Err(AppError::new(
                 ErrorCode::InvalidInput,
@@ -107,7 +122,11 @@ pub async fn export_fills_csv(
             None => return Ok(None),
         },
     };
-    state.engine.export_fills_csv(&filter, &path).await.map(Some)
+    state
+        .engine
+        .export_fills_csv(&filter, &path)
+        .await
+        .map(Some)
 }
 
 async fn ask_save_path(app: &AppHandle) -> Option<PathBuf> {
@@ -131,7 +150,9 @@ pub fn subscribe_market(
     symbol: String,
     on_batch: Channel<MarketBatch>,
 ) -> Cmd<u32> {
-    let mut batches = state.engine.market_batches(&account_id, &symbol, BATCH_INTERVAL)?;
+    let mut batches = state
+        .engine
+        .market_batches(&account_id, &symbol, BATCH_INTERVAL)?;
     let task = tauri::async_runtime::spawn(async move {
         while let Some(batch) = batches.recv().await {
             if on_batch.send(batch).is_err() {

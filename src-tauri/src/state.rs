@@ -33,7 +33,11 @@ impl AppState {
     }
 
     pub fn remove_subscription(&self, id: u32) {
-        let task = self.subscriptions.lock().ok().and_then(|mut subs| subs.remove(&id));
+        let task = self
+            .subscriptions
+            .lock()
+            .ok()
+            .and_then(|mut subs| subs.remove(&id));
         if let Some(task) = task {
             task.abort();
         }

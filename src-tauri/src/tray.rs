@@ -13,7 +13,11 @@ const PAUSE: &str = "pause";
 const QUIT: &str = "quit";
 
 fn pause_label(paused: bool) -> &'static str {
-    if paused { "Resume trading" } else { "Pause all trading" }
+    if paused {
+        "Resume trading"
+    } else {
+        "Pause all trading"
+    }
 }
 
 pub fn show_main_window(app: &AppHandle) {
@@ -26,7 +30,13 @@ pub fn show_main_window(app: &AppHandle) {
 
 pub fn build(app: &AppHandle, engine: &Engine) -> tauri::Result<()> {
     let show = MenuItem::with_id(app, SHOW, "Show Keel", true, None::<&str>)?;
-    let pause = MenuItem::with_id(app, PAUSE, pause_label(engine.trading_paused()), true, None::<&str>)?;
+    let pause = MenuItem::with_id(
+        app,
+        PAUSE,
+        pause_label(engine.trading_paused()),
+        true,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, QUIT, "Quit Keel", true, None::<&str>)?;
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(app, &[&show, &pause, &separator, &quit])?;

@@ -195,3 +195,27 @@ async fn a_second_engine_on_the_same_data_dir_is_refused() {
     );
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_streams_can_be_opened_from_a_thread_outside_the_runtime() {
+    // The desktop shell calls synchronous commands from the UI thread, which has no runtime.
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let engine = start(dir.path(), clock.clone()).await;
+    let from_ui_thread = engine.clone();
+    let mut batches = std::thread::spawn(move || {
+        from_ui_thread
+            .market_batches("demo", "BTC/USDT", std::time::Duration::from_millis(50))
+            .expect("stream opens")
+    })
+    .join()
+    .expect("no panic on a thread without a runtime");
+    clock.advance(5_000);
+    let batch = tokio::time::timeout(std::time::Duration::from_secs(5), batches.recv())
+        .await
+        .expect("a batch arrives")
+        .expect("stream open");
+    assert_eq!(batch.symbol, "BTC/USDT");
+    assert!(batch.last_price.is_some());
+    engine.shutdown().await;
+}

@@ -45,6 +45,9 @@ pub(crate) struct Inner {
     pub paused: AtomicBool,
     pub events: broadcast::Sender<AccountEvent>,
     pub data_dir: String,
+    /// The runtime the engine started on: its tasks run there whoever calls (the shell calls
+    /// synchronous commands from the UI thread).
+    pub runtime: tokio::runtime::Handle,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -99,6 +102,7 @@ impl Engine {
                 paused: AtomicBool::new(paused),
                 events,
                 data_dir: config.data_dir.display().to_string(),
+                runtime: tokio::runtime::Handle::current(),
                 shutdown,
                 tasks: Mutex::new(Vec::new()),
             }),
@@ -345,7 +349,7 @@ impl Engine {
         account.instrument(symbol)?;
         let events = account.venue.market_events();
         let (tx, rx) = mpsc::channel(8);
-        tokio::spawn(market_stream::coalesce(
+        self.inner.runtime.spawn(market_stream::coalesce(
             events,
             symbol.to_string(),
             interval,

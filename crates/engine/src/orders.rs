@@ -214,7 +214,7 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
             }
             let engine = engine.clone();
             let account_id = req.account_id.clone();
-            tokio::spawn(async move {
+            engine.inner.runtime.clone().spawn(async move {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 if let Err(e) = reconcile(&engine, &account_id).await {
                     tracing::error!(error = %e, "resolving an unknown order failed");
