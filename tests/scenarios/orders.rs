@@ -219,3 +219,27 @@ async fn market_streams_can_be_opened_from_a_thread_outside_the_runtime() {
     assert!(batch.last_price.is_some());
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_all_in_buy_that_leaves_nothing_for_the_fee_is_refused_before_it_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(START_MS));
+    let engine = start(dir.path(), clock).await;
+    let ask = engine.order_book("demo", "BTC/USDT", 1).await.unwrap().best_ask().unwrap();
+    // 9,995 USDT of BTC fits the 10,000 USDT balance, but not with the 0.1 % taker fee.
+    let qty = (dec!(9995) / ask).round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero);
+    let err = engine.place_order(market(Side::Buy, "BTC/USDT", qty)).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InsufficientBalance);
+    assert!(err.message.contains("with fees"), "{}", err.message);
+    assert!(engine.recent_orders("demo", 5).await.unwrap().is_empty());
+    // Spending a quote amount includes the fee, so the whole balance can be used that way.
+    let all_in = keel_engine::api::PlaceOrderRequest {
+        amount: keel_domain::Amount::Quote(dec!(10000)),
+        ..market(Side::Buy, "BTC/USDT", dec!(0))
+    };
+    let order = engine.place_order(all_in).await.unwrap();
+    assert!(matches!(order.status, OrderStatus::Filled | OrderStatus::Expired));
+    let usdt = balance(&engine.equity("demo").await.unwrap(), "USDT").0;
+    assert!(usdt >= dec!(0) && usdt < dec!(1), "spent all but dust: {usdt}");
+    engine.shutdown().await;
+}

@@ -34,6 +34,24 @@ pub(crate) async fn open_demo(
         .collect();
     let demo = Arc::new(DemoExchange::new(demo_config));
 
+    // Ids continue after the last ones recorded, whatever the clock says.
+    let last_fill = store
+        .fills(&keel_store::FillFilter {
+            account_id: Some(crate::engine::DEMO_ACCOUNT.into()),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await?;
+    for fill in &last_fill {
+        demo.skip_ids_past(&fill.trade_id);
+        demo.skip_ids_past(&fill.venue_order_id);
+    }
+    for order in store.recent_orders(crate::engine::DEMO_ACCOUNT, 1).await? {
+        if let Some(id) = &order.venue_order_id {
+            demo.skip_ids_past(id);
+        }
+    }
+
     let balances = store.balances(crate::engine::DEMO_ACCOUNT).await?;
     if balances.is_empty() {
         // First start: the demo balance becomes the account's recorded balance.

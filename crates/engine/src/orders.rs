@@ -4,9 +4,10 @@
 use crate::api::*;
 use crate::engine::Engine;
 use keel_domain::{
-    Amount, Balance, Decimal, Fill, OrderKind, OrderRecord, OrderStatus, Side, SubmitOrder,
+    Amount, Balance, Decimal, Fill, Instrument, OrderKind, OrderRecord, OrderStatus, Side,
+    SubmitOrder,
 };
-use keel_exchange::{ExchangeError, OrderUpdate};
+use keel_exchange::{ExchangeError, FeeRates, OrderUpdate};
 use keel_store::{NewOrder, OrderChange};
 use std::time::Duration;
 
@@ -64,15 +65,23 @@ pub(crate) fn announce(
 }
 
 /// Refuses an order the account cannot pay for, before anything is written or sent. The venue
-/// checks again, exactly (fees included).
+/// checks again, exactly.
+///
+/// A buy's fee is paid in the quote asset on top of the notional: the taker rate for a market
+/// order, the higher rate for a limit order (it may fill either way).
 fn check_funds(
     balances: &[Balance],
-    base: &str,
-    quote: &str,
-    side: Side,
-    amount: Amount,
+    instrument: &Instrument,
+    req: &PlaceOrderRequest,
     price: Decimal,
+    fees: FeeRates,
 ) -> AppResult<()> {
+    let (base, quote) = (instrument.base.as_str(), instrument.quote.as_str());
+    let (side, kind, amount) = (req.side, req.kind, req.amount);
+    let fee = match kind {
+        OrderKind::Market => fees.taker,
+        OrderKind::Limit => fees.taker.max(fees.maker),
+    };
     let free = |asset: &str| {
         balances
             .iter()
@@ -80,8 +89,10 @@ fn check_funds(
             .map_or(Decimal::ZERO, |b| b.free)
     };
     let (asset, need) = match (side, amount) {
-        (Side::Buy, Amount::Base(qty)) => (quote, qty * price),
-        (Side::Buy, Amount::Quote(q)) => (quote, q),
+        (Side::Buy, Amount::Base(qty)) => (quote, qty * price * (Decimal::ONE + fee)),
+        // A market buy by quote amount spends at most that amount, fee included.
+        (Side::Buy, Amount::Quote(q)) if kind == OrderKind::Market => (quote, q),
+        (Side::Buy, Amount::Quote(q)) => (quote, q * (Decimal::ONE + fee)),
         (Side::Sell, Amount::Base(qty)) => (base, qty),
         (Side::Sell, Amount::Quote(q)) => (base, q / price),
     };
@@ -91,7 +102,7 @@ fn check_funds(
         return Err(AppError::new(
             ErrorCode::InsufficientBalance,
             format!(
-                "Insufficient {asset}: this order needs about {} {asset}, {} {asset} is free",
+                "Insufficient {asset}: this order needs about {} {asset} with fees, {} {asset} is free",
                 need.round_dp(dp).normalize(),
                 have.normalize()
             ),
@@ -126,14 +137,8 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     };
     instrument.validate(req.kind, price, req.amount, touch)?;
     let balances = account.venue.balances().await?;
-    check_funds(
-        &balances,
-        &instrument.base,
-        &instrument.quote,
-        req.side,
-        req.amount,
-        price.unwrap_or(touch),
-    )?;
+    let fees = account.venue.fee_rates(&req.symbol).await?;
+    check_funds(&balances, instrument, &req, price.unwrap_or(touch), fees)?;
 
     let store = &engine.inner.store;
     let clock = &engine.inner.clock;

@@ -151,9 +151,17 @@ pub trait Trading: Send + Sync {
     fn execution_events(&self) -> broadcast::Receiver<ExecutionEvent>;
 }
 
+/// The account's commission rates, as fractions of the notional (0.001 = 0.1 %).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeeRates {
+    pub maker: Decimal,
+    pub taker: Decimal,
+}
+
 #[async_trait]
 pub trait AccountState: Send + Sync {
     async fn balances(&self) -> ExchangeResult<Vec<Balance>>;
+    async fn fee_rates(&self, symbol: &str) -> ExchangeResult<FeeRates>;
 }
 
 /// A whole venue connection for one account.

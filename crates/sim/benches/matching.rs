@@ -79,15 +79,18 @@ fn order(
     }
 }
 
-fn report(name: &str, n: usize, mut run: impl FnMut(usize, usize)) {
+/// Runs `run(first_index, count)` (which returns the number of fills) for a warm-up, then
+/// measures `n` orders.
+fn report(name: &str, n: usize, mut run: impl FnMut(usize, usize) -> usize) {
     run(0, WARM_UP.min(n));
     let start = Instant::now();
-    run(WARM_UP, n);
+    let fills = run(WARM_UP, n);
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "{name:<28} {n:>9} orders in {secs:>6.3} s: {:>11.0} orders/s, {:>7.0} ns/order",
+        "{name:<26} {n:>9} orders in {secs:>6.3} s: {:>10.0} orders/s, {:>6.0} ns/order, {:.2} fills/order",
         n as f64 / secs,
-        secs * 1e9 / n as f64
+        secs * 1e9 / n as f64,
+        fills as f64 / n as f64
     );
 }
 
@@ -97,18 +100,17 @@ fn market_orders(n: usize) {
     let mut b = template.clone();
     let qty = Decimal::new(3_000, 5); // 0.03 BTC: usually one level, sometimes two
     report("market (walks the book)", n, |from, count| {
+        let mut fills = 0;
         for i in from..from + count {
             if i % 100 == 0 {
                 b.clone_from(&template);
             }
             let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
-            let ack = m.submit(
-                &order(format!("m{i}"), side, OrderKind::Market, None, qty),
-                &mut b,
-                0,
-            );
-            black_box(ack).ok();
+            let req = order(format!("m{i}"), side, OrderKind::Market, None, qty);
+            let ack = m.submit(&req, &mut b, 0);
+            fills += black_box(ack).map_or(0, |a| a.fills.len());
         }
+        fills
     });
 }
 
@@ -118,21 +120,19 @@ fn limit_place_and_match(n: usize) {
     let price = Decimal::new(6_499_000, 2);
     let qty = Decimal::new(1_000, 5);
     report("limit place+match", n, |from, count| {
+        let mut fills = 0;
         for i in from..from + count {
-            let ack = m.submit(
-                &order(
-                    format!("l{i}"),
-                    Side::Buy,
-                    OrderKind::Limit,
-                    Some(price),
-                    qty,
-                ),
-                &mut b,
-                0,
+            let req = order(
+                format!("l{i}"),
+                Side::Buy,
+                OrderKind::Limit,
+                Some(price),
+                qty,
             );
-            black_box(ack).ok();
-            black_box(m.on_print(0, price, qty, 1));
+            black_box(m.submit(&req, &mut b, 0)).ok();
+            fills += black_box(m.on_print(0, price, qty, 1)).fills.len();
         }
+        fills
     });
 }
 
@@ -142,16 +142,21 @@ fn limit_place_and_cancel(n: usize) {
     let price = Decimal::new(6_501_000, 2);
     let qty = Decimal::new(1_000, 5);
     report("limit place+cancel", n, |from, count| {
+        let mut canceled = 0;
         for i in from..from + count {
-            let id = format!("c{i}");
-            let ack = m.submit(
-                &order(id.clone(), Side::Sell, OrderKind::Limit, Some(price), qty),
-                &mut b,
-                0,
+            let req = order(
+                format!("c{i}"),
+                Side::Sell,
+                OrderKind::Limit,
+                Some(price),
+                qty,
             );
-            black_box(ack).ok();
-            black_box(m.cancel("BTC/USDT", &id, 1)).ok();
+            black_box(m.submit(&req, &mut b, 0)).ok();
+            canceled +=
+                usize::from(black_box(m.cancel("BTC/USDT", &req.client_order_id, 1)).is_ok());
         }
+        assert_eq!(canceled, count, "every order rested and was canceled");
+        0
     });
 }
 
@@ -172,18 +177,18 @@ fn exchange_market_orders(n: usize) {
     let qty = Decimal::new(100, 5);
     report("DemoExchange market", n, |from, count| {
         runtime.block_on(async {
+            let mut fills = 0;
             for i in from..from + count {
                 if i % 100 == 0 {
                     // 100 orders per 100 ms tick: the market moves and the book is rebuilt.
                     demo.advance_to(start + i as i64);
                 }
                 let side = if i % 2 == 0 { Side::Buy } else { Side::Sell };
-                let ack = demo
-                    .submit_order(&order(format!("x{i}"), side, OrderKind::Market, None, qty))
-                    .await;
-                black_box(ack).ok();
+                let req = order(format!("x{i}"), side, OrderKind::Market, None, qty);
+                fills += black_box(demo.submit_order(&req).await).map_or(0, |a| a.fills.len());
             }
-        });
+            fills
+        })
     });
 }
 

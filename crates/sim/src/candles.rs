@@ -50,21 +50,25 @@ impl CandleSeries {
         Some(closed)
     }
 
-    /// Extends the open candle with a generated stretch `tail` and closes it (stored and
-    /// returned); `tail` is the rest of the open candle's minute.
-    pub fn close_current_with(&mut self, tail: &Candle) -> Candle {
+    /// Closes the open candle, extended by `tail`, a generated stretch of `tail`'s minute.
+    /// Returns what was closed (and stored), oldest first: one candle when `tail` belongs to the
+    /// open candle's minute, else the open candle as it was and then `tail`.
+    pub fn close_current_with(&mut self, tail: &Candle) -> Vec<Candle> {
         let closed = match self.current.current() {
-            Some(c) => Candle {
+            Some(c) if c.open_time_ms == tail.open_time_ms => vec![Candle {
                 open_time_ms: c.open_time_ms,
                 open: c.open,
                 high: c.high.max(tail.high),
                 low: c.low.min(tail.low),
                 close: tail.close,
                 volume: c.volume + tail.volume,
-            },
-            None => tail.clone(),
+            }],
+            Some(c) if c.open_time_ms < tail.open_time_ms => vec![c.clone(), tail.clone()],
+            _ => vec![tail.clone()],
         };
-        self.push_closed(closed.clone());
+        for candle in &closed {
+            self.push_closed(candle.clone());
+        }
         closed
     }
 
@@ -141,6 +145,25 @@ mod tests {
         assert_eq!(last_two.len(), 2);
         assert_eq!(last_two[1].open_time_ms, 10 * MINUTE_MS);
         assert_eq!(s.aggregate(5 * MINUTE_MS, 1).len(), 1);
+    }
+
+    #[test]
+    fn a_generated_tail_closes_the_open_candle() {
+        let mut s = CandleSeries::new(minute(3, dec!(10), dec!(11)));
+        let closed = s.close_current_with(&minute(3, dec!(11), dec!(30)));
+        assert_eq!(closed.len(), 1);
+        assert_eq!(
+            (closed[0].open, closed[0].close, closed[0].high),
+            (dec!(10), dec!(30), dec!(31))
+        );
+        assert_eq!(closed[0].volume, dec!(2));
+        // An open candle from an earlier minute closes as it was, then the tail.
+        let mut s = CandleSeries::new(minute(1, dec!(10), dec!(11)));
+        let closed = s.close_current_with(&minute(3, dec!(11), dec!(30)));
+        assert_eq!(
+            closed.iter().map(|c| c.open_time_ms).collect::<Vec<_>>(),
+            [MINUTE_MS, 3 * MINUTE_MS]
+        );
     }
 
     #[test]

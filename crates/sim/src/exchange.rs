@@ -158,7 +158,14 @@ impl DemoExchange {
     /// (they already include amounts locked by resting orders) and resting limit orders,
     /// re-inserted without locking funds again. Replaces the account's balances and orders.
     pub fn restore(&self, balances: Vec<Balance>, orders: Vec<RestoredOrder>) {
-        self.lock().matcher.restore(balances, orders);
+        let mut state = self.lock();
+        let now = state.now_ms;
+        state.matcher.restore(balances, orders, now);
+    }
+
+    /// New order and trade ids will come after `id` (a `D<n>` id recorded by an earlier run).
+    pub fn skip_ids_past(&self, id: &str) {
+        self.lock().matcher.skip_ids_past(id);
     }
 
     /// Steps every symbol's market forward to `now_ms` (earlier times are ignored): generates
@@ -331,9 +338,10 @@ impl DemoExchange {
         let tail = market
             .generator
             .segment(open_bucket, open_bucket + MINUTE_MS);
-        let closed = market.candles.close_current_with(&tail);
         range(matcher, &tail, open_bucket + MINUTE_MS - 1);
-        self.send_candle(&symbol, closed, true);
+        for closed in market.candles.close_current_with(&tail) {
+            self.send_candle(&symbol, closed, true);
+        }
         // Whole minutes, the most recent MAX_GAP_MS of them.
         let now_bucket = bucket(now_ms);
         let mut t = open_bucket + MINUTE_MS;
@@ -497,6 +505,11 @@ impl Trading for DemoExchange {
 impl AccountState for DemoExchange {
     async fn balances(&self) -> ExchangeResult<Vec<Balance>> {
         Ok(self.lock().matcher.balances())
+    }
+
+    async fn fee_rates(&self, _symbol: &str) -> ExchangeResult<keel_exchange::FeeRates> {
+        let (maker, taker) = self.fees;
+        Ok(keel_exchange::FeeRates { maker, taker })
     }
 }
 

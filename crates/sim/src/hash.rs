@@ -1,4 +1,5 @@
-//! A fast, non-cryptographic hasher for the matcher's maps (the FxHash mix used by rustc).
+//! A fast, non-cryptographic hasher for the matcher's maps (the FxHash mix used by rustc, with
+//! a final avalanche).
 //! The keys are the account's own order ids, so hash flooding is not a concern here.
 
 use std::collections::HashMap;
@@ -46,7 +47,10 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.hash
+        // A final avalanche, so the low bits the table indexes by depend on every input byte.
+        let mut z = self.hash;
+        z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z ^ (z >> 29)
     }
 }
 

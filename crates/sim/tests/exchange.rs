@@ -42,9 +42,9 @@ fn order(
 async fn best_bid(demo: &DemoExchange, symbol: &str) -> Decimal {
     demo.order_book(symbol, 1)
         .await
-        .unwrap()
+        .expect("a known symbol")
         .best_bid()
-        .unwrap()
+        .expect("a bid")
 }
 
 fn assert_candle_sane(c: &Candle) {
@@ -77,7 +77,7 @@ async fn session(seed: u64) -> (Vec<MarketEvent>, Vec<ExecutionEvent>) {
                 Amount::Base(dec!(0.1)),
             ))
             .await
-            .unwrap();
+            .expect("market order accepted");
         }
         if step == 100 {
             let bid = best_bid(&demo, "BTC/USDT").await;
@@ -90,7 +90,7 @@ async fn session(seed: u64) -> (Vec<MarketEvent>, Vec<ExecutionEvent>) {
                 Amount::Base(dec!(0.01)),
             ))
             .await
-            .unwrap();
+            .expect("limit order accepted");
         }
         events.0.extend(drain(&mut market));
         events.1.extend(drain(&mut exec));

@@ -473,6 +473,7 @@ fn filter_violations_are_refused_with_the_limit_named() {
             limit("i", Side::Sell, dec!(-1), dec!(1)),
             "price must be greater than zero",
         ),
+        (limit("j", Side::Sell, Decimal::MAX, dec!(100)), "too large"),
     ];
     for (o, expected) in cases {
         let (r, msg) = reason(m.submit(&o, &mut b, 0).unwrap_err());
@@ -605,7 +606,7 @@ fn a_known_client_order_id_is_refused() {
 fn restore_puts_back_balances_and_resting_orders_without_locking_again() {
     let mut original = matcher();
     let mut b = book();
-    let placed = original
+    original
         .submit(&limit("r1", Side::Buy, dec!(100), dec!(1)), &mut b, 0)
         .unwrap();
     original
@@ -654,7 +655,7 @@ fn restore_puts_back_balances_and_resting_orders_without_locking_again() {
         vec![balance("USDT", dec!(1))],
         1_000,
     );
-    again.restore(balances.clone(), restored);
+    again.restore(balances.clone(), restored, 1);
     assert_eq!(again.balances(), balances, "balances exactly as given");
     let without_ts = |mut v: Vec<keel_exchange::OrderUpdate>| {
         v.iter_mut().for_each(|u| u.ts_ms = 0);
