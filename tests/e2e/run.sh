@@ -18,7 +18,8 @@
 # Exit code: 0 when every step passed, non-zero otherwise.
 #
 # Environment: KEEL_APP (the binary), KEEL_E2E_KEEP_DATA=1 (keep the temporary data directory),
-# KEEL_E2E_ONLY=<regex> (run only the steps whose name matches, e.g. "^(a|b)\.").
+# KEEL_E2E_ONLY=<regex> (run only the steps whose name matches, e.g. "^(a|b)\."),
+# KEEL_E2E_FILES (test files to run instead of scenario.test.js, space-separated).
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,7 +53,7 @@ if [ "${1:-}" = "--inside" ]; then
   (cd "$E2E_DIR" && node --test --test-concurrency=1 "${only[@]}" \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=junit --test-reporter-destination="$ART/junit.xml" \
-    scenario.test.js)
+    ${KEEL_E2E_FILES:-scenario.test.js})
   rc=$?
   set -e
   exit "$rc"

@@ -307,6 +307,14 @@ step('f5. tray "Quit Keel" exits with code 0', async () => {
 });
 
 step('g. after a restart on the same data directory, History still shows the fill', async (t) => {
+  if (app) {
+    // f5 failed and left the first app running: end it, or the single-instance guard would
+    // hand the new launch over to it.
+    const old = app;
+    app = null;
+    await old.stop();
+    await waitFor(() => !old.alive(), { timeout: 15_000, what: 'the first app to exit' });
+  }
   app = await App.start((m) => t.diagnostic(m));
   const s = app.session;
   await byTestId(s, 'page-dashboard', 60_000);

@@ -101,7 +101,7 @@ export class App {
    * @param {(msg: string) => void} [log]
    * @param {string[]} [args] extra arguments for the app
    */
-  static async start(log = () => {}, args = []) {
+  static async start(log = () => {}, args = (process.env.KEEL_E2E_SELFTEST_ARGS ?? '').split(' ').filter(Boolean)) {
     await waitForDriver(config.driverUrl, 30_000);
     const before = launches();
     const session = await Session.create(
@@ -110,6 +110,8 @@ export class App {
       { log },
     );
     await session.setTimeouts({ script: 30_000, pageLoad: 60_000, implicit: 0 }).catch(() => {});
+    // Harness self-test only (selftest/mock-ui.sh): a stand-in browser is pointed at the UI.
+    if (process.env.KEEL_E2E_SELFTEST_URL) await session.cmd('POST', '/url', { url: process.env.KEEL_E2E_SELFTEST_URL });
     const launch = await waitFor(() => (launches() > before ? launches() : 0), { timeout: 10_000, what: 'the app launch' });
     const pidFile = path.join(config.stateDir, `app-${launch}.pid`);
     const pid = await waitFor(() => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()), {
@@ -214,6 +216,15 @@ export async function screenshot(s, name) {
   const file = path.join(config.artifacts, `${name}.png`);
   if (s) {
     try {
+      // WebKit's screenshot is the last painted frame: let the page paint what the DOM now holds
+      // (two animation frames), or a screenshot taken right after a wait can show the previous state.
+      await s
+        .executeAsync(
+          `const done = arguments[0]; let sent = false; const once = () => { if (!sent) { sent = true; done(); } };
+           requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(once, 50)));
+           setTimeout(once, 1000); // a hidden window paints no frames`,
+        )
+        .catch(() => {});
       writeFileSync(file, await s.screenshot());
       return file;
     } catch {

@@ -28,7 +28,7 @@ async function pidOf(name) {
   try {
     const out = await gdbus([
       'call', '--session', '--dest', 'org.freedesktop.DBus', '--object-path', '/org/freedesktop/DBus',
-      '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID', name,
+      '--method', 'org.freedesktop.DBus.GetConnectionUnixProcessID', '--', name,
     ]);
     const m = out.match(/uint32 (\d+)/);
     return m ? Number(m[1]) : null;
@@ -80,7 +80,7 @@ export async function findTrayMenu(pid) {
       try {
         const out = await gdbus([
           'call', '--session', '--dest', name, '--object-path', sni,
-          '--method', 'org.freedesktop.DBus.Properties.Get', 'org.kde.StatusNotifierItem', 'Menu',
+          '--method', 'org.freedesktop.DBus.Properties.Get', '--', 'org.kde.StatusNotifierItem', 'Menu',
         ]);
         const m = out.match(/objectpath '([^']+)'/);
         if (m && menus.includes(m[1])) return { dest: name, path: m[1], sniPath: sni };
@@ -107,14 +107,14 @@ export async function menuItems(menu) {
   try {
     await gdbus([
       'call', '--session', '--dest', menu.dest, '--object-path', menu.path,
-      '--method', 'com.canonical.dbusmenu.AboutToShow', '0',
+      '--method', 'com.canonical.dbusmenu.AboutToShow', '--', '0',
     ]);
   } catch {
     // optional for most menus
   }
   const out = await gdbus([
     'call', '--session', '--dest', menu.dest, '--object-path', menu.path,
-    '--method', 'com.canonical.dbusmenu.GetLayout', '0', '-1', '[]',
+    '--method', 'com.canonical.dbusmenu.GetLayout', '--', '0', '-1', '@as []',
   ]);
   const items = [];
   for (const m of out.matchAll(/<\((\d+), \{([^}]*)\}/g)) {
@@ -142,7 +142,7 @@ export async function clickItem(menu, label) {
   if (!item) throw new Error(`tray menu has no item "${label}"; it has ${JSON.stringify(items.map((i) => i.label))}`);
   await gdbus([
     'call', '--session', '--dest', menu.dest, '--object-path', menu.path,
-    '--method', 'com.canonical.dbusmenu.Event', String(item.id), "'clicked'", '<int32 0>', '0',
+    '--method', 'com.canonical.dbusmenu.Event', '--', String(item.id), "'clicked'", '<int32 0>', '0',
   ]);
   return item;
 }

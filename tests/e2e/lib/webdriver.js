@@ -124,9 +124,12 @@ export class Session {
     throw last;
   }
 
-  /** @param {'GET'|'POST'|'DELETE'} method @param {string} path @param {unknown} [body] */
-  cmd(method, path, body) {
-    return wdRequest(this.base, method, `/session/${this.id}${path}`, body);
+  /**
+   * @param {'GET'|'POST'|'DELETE'} method @param {string} path @param {unknown} [body]
+   * @param {number} [timeoutMs] shorter than a step's timeout, so a stuck command fails the step
+   */
+  cmd(method, path, body, timeoutMs = 60_000) {
+    return wdRequest(this.base, method, `/session/${this.id}${path}`, body, timeoutMs);
   }
 
   async delete() {
@@ -208,15 +211,18 @@ export class Session {
     return this.find(`[data-testid="${testid}"]`);
   }
 
-  /** @returns {Promise<Buffer>} PNG of the viewport */
-  async screenshot() {
-    const b64 = await this.cmd('GET', '/screenshot');
+  /**
+   * PNG of the viewport. WebKit never answers for a hidden window, hence the short timeout.
+   * @returns {Promise<Buffer>}
+   */
+  async screenshot(timeoutMs = 15_000) {
+    const b64 = await this.cmd('GET', '/screenshot', undefined, timeoutMs);
     return Buffer.from(b64, 'base64');
   }
 
   /** @returns {Promise<string>} the page's HTML */
   source() {
-    return this.cmd('GET', '/source');
+    return this.cmd('GET', '/source', undefined, 15_000);
   }
 }
 
