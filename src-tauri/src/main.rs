@@ -11,8 +11,28 @@ use state::AppState;
 use std::time::Instant;
 use tauri::{Manager, RunEvent, WindowEvent};
 
+/// WebKitGTK's accelerated compositing falls back to Mesa's software renderer where no usable GL
+/// driver exists (VMs, remote desktops; it is also a known cause of blank windows on some
+/// NVIDIA/Wayland setups). Keel's UI is DOM and 2D canvas, which the non-composited path paints
+/// sooner and with less memory (measured under Xvfb: cold start 3.3 s -> 1.6 s, PSS 390 -> 277 MiB,
+/// docs/BENCHMARKS.md). `KEEL_WEBKIT_COMPOSITING=1` keeps WebKit's default.
+#[cfg(target_os = "linux")]
+fn configure_webkit() {
+    let keep_default = std::env::var("KEEL_WEBKIT_COMPOSITING").as_deref() == Ok("1");
+    if !keep_default && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        // SAFETY: called first thing in `main`, before any other thread exists, so nothing can
+        // read the environment while it is written.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+    }
+}
+
 fn main() {
     let started = Instant::now();
+    #[cfg(target_os = "linux")]
+    configure_webkit();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
