@@ -225,10 +225,18 @@ async fn an_all_in_buy_that_leaves_nothing_for_the_fee_is_refused_before_it_is_w
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(START_MS));
     let engine = start(dir.path(), clock).await;
-    let ask = engine.order_book("demo", "BTC/USDT", 1).await.unwrap().best_ask().unwrap();
+    let ask = engine
+        .order_book("demo", "BTC/USDT", 1)
+        .await
+        .unwrap()
+        .best_ask()
+        .unwrap();
     // 9,995 USDT of BTC fits the 10,000 USDT balance, but not with the 0.1 % taker fee.
     let qty = (dec!(9995) / ask).round_dp_with_strategy(5, rust_decimal::RoundingStrategy::ToZero);
-    let err = engine.place_order(market(Side::Buy, "BTC/USDT", qty)).await.unwrap_err();
+    let err = engine
+        .place_order(market(Side::Buy, "BTC/USDT", qty))
+        .await
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InsufficientBalance);
     assert!(err.message.contains("with fees"), "{}", err.message);
     assert!(engine.recent_orders("demo", 5).await.unwrap().is_empty());
@@ -238,8 +246,14 @@ async fn an_all_in_buy_that_leaves_nothing_for_the_fee_is_refused_before_it_is_w
         ..market(Side::Buy, "BTC/USDT", dec!(0))
     };
     let order = engine.place_order(all_in).await.unwrap();
-    assert!(matches!(order.status, OrderStatus::Filled | OrderStatus::Expired));
+    assert!(matches!(
+        order.status,
+        OrderStatus::Filled | OrderStatus::Expired
+    ));
     let usdt = balance(&engine.equity("demo").await.unwrap(), "USDT").0;
-    assert!(usdt >= dec!(0) && usdt < dec!(1), "spent all but dust: {usdt}");
+    assert!(
+        usdt >= dec!(0) && usdt < dec!(1),
+        "spent all but dust: {usdt}"
+    );
     engine.shutdown().await;
 }
