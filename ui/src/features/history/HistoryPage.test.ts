@@ -76,6 +76,24 @@ describe('buildFillFilter', () => {
 });
 
 describe('HistoryPage', () => {
+  it('marks empty date filters as "Any date" until a date is set', async () => {
+    setup();
+    const from = screen.getByTestId('filter-from') as HTMLInputElement;
+    const to = screen.getByTestId('filter-to') as HTMLInputElement;
+    const box = (el: HTMLElement) => el.closest('.datebox');
+    expect(box(from)?.classList.contains('blank')).toBe(true);
+    expect(box(to)?.classList.contains('blank')).toBe(true);
+    expect(box(from)?.textContent).toContain('Any date');
+
+    await fireEvent.input(from, { target: { value: '2025-11-01' } });
+    expect(from.value).toBe('2025-11-01');
+    expect(box(from)?.classList.contains('blank')).toBe(false);
+    expect(box(to)?.classList.contains('blank')).toBe(true);
+
+    await fireEvent.input(from, { target: { value: '' } });
+    expect(box(from)?.classList.contains('blank')).toBe(true);
+  });
+
   it('lists fills for the account, then refilters on every change', async () => {
     const { filters } = setup();
     await waitFor(() => expect(screen.getAllByTestId('fill-row')).toHaveLength(2));

@@ -5,14 +5,14 @@ import OrderTicket from './OrderTicket.svelte';
 import { BTC, order } from '../../test/fixtures';
 import { toasts } from '../../lib/toast.svelte';
 
-function setup(handler: (cmd: string, args: unknown) => unknown = () => order()) {
+function setup(handler: (cmd: string, args: unknown) => unknown = () => order(), paused = false) {
   const calls: [string, unknown][] = [];
   mockIPC((cmd, args) => {
     calls.push([cmd, args]);
     return handler(cmd, args);
   });
   render(OrderTicket, {
-    props: { accountId: 'demo', instrument: BTC, lastPrice: '65012.30', baseFree: '0.5', quoteFree: '100' },
+    props: { accountId: 'demo', instrument: BTC, lastPrice: '65012.30', baseFree: '0.5', quoteFree: '100', paused },
   });
   return { calls, placed: () => calls.filter(([c]) => c === 'place_order') };
 }
@@ -126,5 +126,50 @@ describe('OrderTicket', () => {
     await typeInto('ticket-qty', '0.001');
     expect(screen.queryByTestId('ticket-error-qty')).toBeNull();
   });
-});
 
+  it('disables the submit button while trading is paused and says so once', async () => {
+    const { placed } = setup(undefined, true);
+    const submit = screen.getByTestId('ticket-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    expect(submit.textContent?.trim()).toBe('Trading paused');
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(submit);
+    await fireEvent.submit(screen.getByTestId('order-ticket'));
+    expect(placed()).toHaveLength(0);
+    expect(screen.getAllByText(/paused/i).filter((el) => el !== submit)).toHaveLength(1);
+    expect(screen.getByTestId('ticket-error-form').textContent).toMatch(/Trading is paused/);
+  });
+
+  it('enables the submit button again when trading resumes', async () => {
+    mockIPC(() => order());
+    const { rerender } = render(OrderTicket, {
+      props: { accountId: 'demo', instrument: BTC, lastPrice: '65012.30', baseFree: '0.5', quoteFree: '100', paused: true },
+    });
+    expect((screen.getByTestId('ticket-submit') as HTMLButtonElement).disabled).toBe(true);
+    await rerender({ paused: false });
+    const submit = screen.getByTestId('ticket-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(false);
+    expect(submit.textContent?.trim()).toBe('Buy BTC');
+    expect(screen.queryByTestId('ticket-error-form')).toBeNull();
+  });
+
+  it('shows a server trading_paused refusal once, also after the pause reaches the ticket', async () => {
+    const message = 'Trading is paused. Resume it from the top bar or the tray menu to place orders.';
+    mockIPC((cmd) => {
+      if (cmd === 'place_order') throw { code: 'trading_paused', message };
+      return null;
+    });
+    const { rerender } = render(OrderTicket, {
+      props: { accountId: 'demo', instrument: BTC, lastPrice: '65012.30', baseFree: '0.5', quoteFree: '100', paused: false },
+    });
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(screen.getByTestId('ticket-error-form').textContent).toBe(message));
+    await rerender({ paused: true });
+    expect(screen.getAllByTestId('ticket-error-form')).toHaveLength(1);
+    expect(screen.getByTestId('ticket-error-form').textContent).toBe(message);
+    expect((screen.getByTestId('ticket-submit') as HTMLButtonElement).disabled).toBe(true);
+    await rerender({ paused: false });
+    expect(screen.queryByTestId('ticket-error-form')).toBeNull();
+  });
+});
