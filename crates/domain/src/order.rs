@@ -196,13 +196,6 @@ pub struct OrderRecord {
     pub updated_ms: TimestampMs,
 }
 
-impl OrderRecord {
-    /// Average fill price, when anything has filled.
-    pub fn avg_price(&self) -> Option<Decimal> {
-        (!self.filled_qty.is_zero()).then(|| self.filled_quote / self.filled_qty)
-    }
-}
-
 /// One execution. Applied exactly once, keyed by (venue, account, trade id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -103,14 +103,4 @@ impl Store {
         let rows = q.build().fetch_all(self.pool()).await?;
         rows.iter().map(fill_from_row).collect()
     }
-
-    /// Number of fills recorded for an account.
-    pub async fn fill_count(&self, account_id: &str) -> StoreResult<u64> {
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM fills WHERE account_id = ?")
-            .bind(account_id)
-            .fetch_one(self.pool())
-            .await?
-            .get(0);
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
 }
