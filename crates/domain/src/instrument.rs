@@ -159,7 +159,8 @@ impl Instrument {
     }
 
     /// Validates an order against every filter before it is sent, so the venue never has to
-    /// reject it. `reference_price` values a market order given in base quantity (the last price).
+    /// reject it. `reference_price` values an order without a limit price given in base quantity
+    /// (the last price, or the trigger of a stop-market order).
     pub fn validate(
         &self,
         kind: OrderKind,
@@ -167,13 +168,12 @@ impl Instrument {
         amount: Amount,
         reference_price: Decimal,
     ) -> Result<(), FilterError> {
-        let valuation_price = match kind {
-            OrderKind::Limit => {
-                let price = price.ok_or(FilterError::PriceMissing)?;
-                self.check_price(price)?;
-                price
-            }
-            OrderKind::Market => reference_price,
+        let valuation_price = if kind.has_limit_price() {
+            let price = price.ok_or(FilterError::PriceMissing)?;
+            self.check_price(price)?;
+            price
+        } else {
+            reference_price
         };
         match amount {
             Amount::Base(qty) => {
@@ -185,7 +185,7 @@ impl Instrument {
                     return Err(FilterError::QuantityNotPositive);
                 }
                 self.check_notional(quote)?;
-                if kind == OrderKind::Limit {
+                if kind.has_limit_price() {
                     // A limit order sizes in base: the quote amount must buy at least one lot.
                     self.check_qty(self.qty_for_quote(quote, valuation_price))?;
                 }

@@ -10,9 +10,10 @@ pub mod order;
 
 pub use clock::{Clock, ManualClock};
 pub use instrument::{FilterError, Instrument};
-pub use market::{BookLevel, Candle, CandleBuilder, OrderBook, Trade};
+pub use market::{BookLevel, Candle, CandleBuilder, MarkPrice, OrderBook, Trade};
 pub use order::{
-    Amount, Balance, Fill, OrderKind, OrderRecord, OrderStatus, Position, Side, SubmitOrder,
+    Amount, Balance, Fill, MarginType, OrderKind, OrderOptions, OrderRecord, OrderStatus, Position,
+    PositionSide, Side, SubmitOrder, TimeInForce,
 };
 pub use rust_decimal::Decimal;
 

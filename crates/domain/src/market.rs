@@ -48,6 +48,23 @@ pub struct BookLevel {
     pub qty: Decimal,
 }
 
+/// A perpetual's mark price and funding (Binance markPriceUpdate / premiumIndex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MarkPrice {
+    #[ts(type = "number")]
+    pub ts_ms: TimestampMs,
+    #[ts(type = "string")]
+    pub mark_price: Decimal,
+    #[ts(type = "string | null")]
+    pub index_price: Option<Decimal>,
+    /// The funding rate of the next settlement, as a fraction (0.0001 = 0.01 %).
+    #[ts(type = "string | null")]
+    pub funding_rate: Option<Decimal>,
+    #[ts(type = "number | null")]
+    pub next_funding_ms: Option<TimestampMs>,
+}
+
 /// Top levels of an order book: bids best (highest) first, asks best (lowest) first.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -37,27 +37,143 @@ impl Side {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum OrderKind {
     Market,
     Limit,
+    /// A limit order that must rest: refused instead of taking liquidity (post-only,
+    /// Binance LIMIT_MAKER / GTX).
+    LimitMaker,
+    /// Becomes a market order when the trigger (`stop_price`) trades against the position:
+    /// a buy triggers at or above it, a sell at or below (Binance STOP_LOSS / STOP_MARKET).
+    StopMarket,
+    /// Becomes a limit order at `price` when the stop triggers (Binance STOP_LOSS_LIMIT / STOP).
+    StopLimit,
+    /// Becomes a market order when price reaches the target in the position's favour: a sell
+    /// triggers at or above `stop_price`, a buy at or below (Binance TAKE_PROFIT_MARKET).
+    TakeProfitMarket,
+    /// Becomes a limit order at `price` at the target (Binance TAKE_PROFIT_LIMIT / TAKE_PROFIT).
+    TakeProfitLimit,
 }
 
 impl OrderKind {
+    pub const ALL: [OrderKind; 7] = [
+        OrderKind::Market,
+        OrderKind::Limit,
+        OrderKind::LimitMaker,
+        OrderKind::StopMarket,
+        OrderKind::StopLimit,
+        OrderKind::TakeProfitMarket,
+        OrderKind::TakeProfitLimit,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderKind::Market => "market",
             OrderKind::Limit => "limit",
+            OrderKind::LimitMaker => "limit_maker",
+            OrderKind::StopMarket => "stop_market",
+            OrderKind::StopLimit => "stop_limit",
+            OrderKind::TakeProfitMarket => "take_profit_market",
+            OrderKind::TakeProfitLimit => "take_profit_limit",
         }
     }
 
     pub fn parse(s: &str) -> Option<OrderKind> {
-        match s {
-            "market" => Some(OrderKind::Market),
-            "limit" => Some(OrderKind::Limit),
-            _ => None,
+        OrderKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the order carries a limit price.
+    pub fn has_limit_price(self) -> bool {
+        matches!(
+            self,
+            OrderKind::Limit
+                | OrderKind::LimitMaker
+                | OrderKind::StopLimit
+                | OrderKind::TakeProfitLimit
+        )
+    }
+
+    /// Whether the order waits for a trigger price (`stop_price`) before it works.
+    pub fn is_conditional(self) -> bool {
+        matches!(
+            self,
+            OrderKind::StopMarket
+                | OrderKind::StopLimit
+                | OrderKind::TakeProfitMarket
+                | OrderKind::TakeProfitLimit
+        )
+    }
+}
+
+/// How long an order works: good till canceled, immediate or cancel (fill what can be filled at
+/// once, cancel the rest), fill or kill (all at once or nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeInForce {
+    #[default]
+    Gtc,
+    Ioc,
+    Fok,
+}
+
+impl TimeInForce {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeInForce::Gtc => "gtc",
+            TimeInForce::Ioc => "ioc",
+            TimeInForce::Fok => "fok",
         }
     }
+
+    pub fn parse(s: &str) -> Option<TimeInForce> {
+        [TimeInForce::Gtc, TimeInForce::Ioc, TimeInForce::Fok]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+/// Which side of a hedge-mode futures account an order works on. `Both` is one-way mode (and
+/// every spot order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum PositionSide {
+    #[default]
+    Both,
+    Long,
+    Short,
+}
+
+impl PositionSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PositionSide::Both => "both",
+            PositionSide::Long => "long",
+            PositionSide::Short => "short",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PositionSide> {
+        [PositionSide::Both, PositionSide::Long, PositionSide::Short]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// The parts of an order beyond kind, side, price and amount. The defaults are a plain GTC
+/// order that may open a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OrderOptions {
+    /// The trigger of a conditional order (see [`OrderKind::is_conditional`]).
+    #[ts(type = "string | null")]
+    pub stop_price: Option<Decimal>,
+    pub time_in_force: TimeInForce,
+    /// Futures: the order may only shrink the position.
+    pub reduce_only: bool,
+    /// Futures: a stop or take-profit that closes the whole position (no amount is sent).
+    pub close_position: bool,
+    pub position_side: PositionSide,
 }
 
 /// How much to trade: a base quantity, or a quote amount to spend/receive (Binance quoteOrderQty).
@@ -166,6 +282,7 @@ pub struct SubmitOrder {
     pub kind: OrderKind,
     pub price: Option<Decimal>,
     pub amount: Amount,
+    pub options: OrderOptions,
 }
 
 /// Keel's record of an order: what was asked, what the venue said, what has filled.
@@ -238,16 +355,37 @@ impl Balance {
     }
 }
 
-/// A net position in one instrument (futures; spot holdings are balances).
+/// A position in one futures instrument (spot holdings are balances). In hedge mode an
+/// instrument has a long and a short position; in one-way mode one signed position (`Both`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Position {
     pub symbol: String,
+    pub position_side: PositionSide,
     /// Signed: positive long, negative short.
     #[ts(type = "string")]
     pub qty: Decimal,
     #[ts(type = "string")]
     pub entry_price: Decimal,
+    #[ts(type = "string | null")]
+    pub mark_price: Option<Decimal>,
+    #[ts(type = "string")]
+    pub unrealized_pnl: Decimal,
+    pub leverage: u32,
+    pub margin_type: MarginType,
+    #[ts(type = "string | null")]
+    pub liquidation_price: Option<Decimal>,
+    #[ts(type = "number")]
+    pub updated_ms: TimestampMs,
+}
+
+/// How a futures position's margin is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MarginType {
+    #[default]
+    Cross,
+    Isolated,
 }
 
 #[cfg(test)]
@@ -272,6 +410,16 @@ mod tests {
         assert!(Unknown.can_become(Open));
         assert!(!Open.can_become(Submitting));
         assert!(!PartiallyFilled.can_become(Open));
+    }
+
+    #[test]
+    fn kind_names_round_trip() {
+        for kind in OrderKind::ALL {
+            assert_eq!(OrderKind::parse(kind.as_str()), Some(kind));
+            assert!(!(kind.is_conditional() && kind == OrderKind::Limit));
+        }
+        assert!(OrderKind::StopLimit.has_limit_price() && OrderKind::StopLimit.is_conditional());
+        assert!(!OrderKind::StopMarket.has_limit_price());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! error-code enum. The TypeScript bindings in `ui/src/ipc/bindings.ts` are generated from these
 //! (see `bindings::render`), committed, and checked by a test that fails when they are stale.
 
-use keel_domain::{Amount, Balance, Candle, Fill, OrderBook, OrderKind, OrderRecord, Side, Trade};
+use keel_domain::{
+    Amount, Balance, Candle, Fill, MarkPrice, OrderBook, OrderKind, OrderRecord, Position, Side,
+    Trade,
+};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -129,6 +132,8 @@ pub struct MarketBatch {
     pub candles: Vec<Candle>,
     /// The latest book, when it changed.
     pub book: Option<OrderBook>,
+    /// Perpetual futures: the latest mark price and funding, when they changed.
+    pub mark: Option<MarkPrice>,
     #[ts(type = "string | null")]
     pub last_price: Option<Decimal>,
 }
@@ -141,8 +146,20 @@ pub struct MarketBatch {
     rename_all_fields = "camelCase"
 )]
 pub enum AccountEvent {
-    Order { order: OrderRecord },
-    Fill { fill: Fill },
-    Balances { account_id: String },
-    TradingPaused { paused: bool },
+    Order {
+        order: OrderRecord,
+    },
+    Fill {
+        fill: Fill,
+    },
+    Balances {
+        account_id: String,
+    },
+    Positions {
+        account_id: String,
+        positions: Vec<Position>,
+    },
+    TradingPaused {
+        paused: bool,
+    },
 }

@@ -77,6 +77,7 @@ pub(crate) async fn open_demo(
                         kind: o.kind,
                         price: o.price,
                         amount: o.amount,
+                        options: Default::default(),
                     },
                 })
             })

@@ -386,6 +386,19 @@ async fn record_executions(
                 (vec![], vec![orders::change_from_update(&update)], None)
             }
             ExecutionEvent::Balances(b) => (vec![], vec![], Some(b)),
+            ExecutionEvent::Positions(positions) => {
+                engine.publish(AccountEvent::Positions {
+                    account_id: account_id.clone(),
+                    positions,
+                });
+                continue;
+            }
+            ExecutionEvent::Resynced => {
+                if let Err(e) = orders::reconcile(&engine, &account_id).await {
+                    tracing::error!(error = %e, "reconcile after a stream resync failed");
+                }
+                continue;
+            }
         };
         let store = &engine.inner.store;
         match store

@@ -2,7 +2,7 @@
 //! carrying the trades since the last batch, the latest candle state and the latest book.
 
 use crate::api::MarketBatch;
-use keel_domain::{Candle, OrderBook, Trade};
+use keel_domain::{Candle, MarkPrice, OrderBook, Trade};
 use keel_exchange::MarketEvent;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -15,6 +15,7 @@ pub(crate) struct Pending {
     trades: Vec<Trade>,
     candles: Vec<Candle>,
     book: Option<OrderBook>,
+    mark: Option<MarkPrice>,
 }
 
 impl Pending {
@@ -37,11 +38,15 @@ impl Pending {
             },
             MarketEvent::Candle { .. } => {}
             MarketEvent::Book { book, .. } => self.book = Some(book),
+            MarketEvent::MarkPrice { mark, .. } => self.mark = Some(mark),
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.trades.is_empty() && self.candles.is_empty() && self.book.is_none()
+        self.trades.is_empty()
+            && self.candles.is_empty()
+            && self.book.is_none()
+            && self.mark.is_none()
     }
 
     pub(crate) fn take(&mut self, symbol: &str) -> MarketBatch {
@@ -56,6 +61,7 @@ impl Pending {
             trades: pending.trades,
             candles: pending.candles,
             book: pending.book,
+            mark: pending.mark,
             last_price,
         }
     }

@@ -78,9 +78,10 @@ fn check_funds(
 ) -> AppResult<()> {
     let (base, quote) = (instrument.base.as_str(), instrument.quote.as_str());
     let (side, kind, amount) = (req.side, req.kind, req.amount);
-    let fee = match kind {
-        OrderKind::Market => fees.taker,
-        OrderKind::Limit => fees.taker.max(fees.maker),
+    let fee = if kind.has_limit_price() {
+        fees.taker.max(fees.maker)
+    } else {
+        fees.taker
     };
     let free = |asset: &str| {
         balances
@@ -131,9 +132,10 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
             format!("No market for {} right now", req.symbol),
         )
     })?;
-    let price = match req.kind {
-        OrderKind::Limit => req.price,
-        OrderKind::Market => None,
+    let price = if req.kind.has_limit_price() {
+        req.price
+    } else {
+        None
     };
     instrument.validate(req.kind, price, req.amount, touch)?;
     let balances = account.venue.balances().await?;
@@ -168,6 +170,7 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         kind: req.kind,
         price,
         amount: req.amount,
+        options: Default::default(),
     };
     // 2. Send.
     let outcome = account.venue.submit_order(&submit).await;

@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use keel_domain::{
-    Balance, Candle, Fill, Instrument, OrderBook, OrderKind, OrderStatus, Side, SubmitOrder,
-    TimestampMs, Trade,
+    Balance, Candle, Fill, Instrument, MarginType, MarkPrice, OrderBook, OrderKind, OrderStatus,
+    Position, Side, SubmitOrder, TimestampMs, Trade,
 };
 use rust_decimal::Decimal;
 use tokio::sync::broadcast;
@@ -85,6 +85,11 @@ pub enum ExecutionEvent {
     Order(OrderUpdate),
     Fill(Fill),
     Balances(Vec<Balance>),
+    /// Futures positions that changed (Binance ACCOUNT_UPDATE).
+    Positions(Vec<Position>),
+    /// The user stream was down and is back: events may have been missed, so the engine
+    /// reconciles orders, fills and balances over REST.
+    Resynced,
 }
 
 /// A push from the venue's public market streams.
@@ -105,6 +110,11 @@ pub enum MarketEvent {
         symbol: String,
         book: OrderBook,
     },
+    /// Perpetual futures: mark price and funding.
+    MarkPrice {
+        symbol: String,
+        mark: MarkPrice,
+    },
 }
 
 impl MarketEvent {
@@ -112,7 +122,53 @@ impl MarketEvent {
         match self {
             MarketEvent::Trade { symbol, .. }
             | MarketEvent::Candle { symbol, .. }
-            | MarketEvent::Book { symbol, .. } => symbol,
+            | MarketEvent::Book { symbol, .. }
+            | MarketEvent::MarkPrice { symbol, .. } => symbol,
+        }
+    }
+}
+
+/// How a venue connection is doing, for the trader's connection indicator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    /// Streams dropped; reconnecting with backoff.
+    Reconnecting {
+        attempt: u32,
+        reason: String,
+    },
+    /// The venue asked Keel to slow down: requests wait until `until_ms`.
+    RateLimited {
+        until_ms: TimestampMs,
+    },
+    /// Keel cannot reach or use the venue (bad key, banned, no network); `reason` says why.
+    Down {
+        reason: String,
+    },
+}
+
+/// A venue connection's health: its state and how much of the request budget is left.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VenueHealth {
+    pub state: ConnectionState,
+    /// Request weight used in the venue's current window, and the window's limit (Binance
+    /// REQUEST_WEIGHT per minute). `None` where the venue has no such budget.
+    pub weight_used: Option<u32>,
+    pub weight_limit: Option<u32>,
+    /// Milliseconds between Keel's clock and the venue's (venue minus local).
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl VenueHealth {
+    pub fn connected() -> Self {
+        VenueHealth {
+            state: ConnectionState::Connected,
+            weight_used: None,
+            weight_limit: None,
+            clock_offset_ms: None,
         }
     }
 }
@@ -148,7 +204,21 @@ pub trait Trading: Send + Sync {
         client_order_id: &str,
     ) -> ExchangeResult<Option<OrderUpdate>>;
     async fn open_orders(&self) -> ExchangeResult<Vec<OrderUpdate>>;
+    /// Every fill of one order (Binance myTrades by orderId), oldest first. Reconciliation
+    /// applies the ones the user stream missed.
+    async fn order_fills(&self, symbol: &str, venue_order_id: &str) -> ExchangeResult<Vec<Fill>>;
     fn execution_events(&self) -> broadcast::Receiver<ExecutionEvent>;
+}
+
+/// Futures accounts: positions and their settings.
+#[async_trait]
+pub trait Derivatives: Send + Sync {
+    async fn positions(&self) -> ExchangeResult<Vec<Position>>;
+    async fn set_leverage(&self, symbol: &str, leverage: u32) -> ExchangeResult<()>;
+    async fn set_margin_type(&self, symbol: &str, margin_type: MarginType) -> ExchangeResult<()>;
+    /// Hedge mode (a long and a short position per symbol) or one-way mode.
+    async fn hedge_mode(&self) -> ExchangeResult<bool>;
+    async fn set_hedge_mode(&self, hedge: bool) -> ExchangeResult<()>;
 }
 
 /// The account's commission rates, as fractions of the notional (0.001 = 0.1 %).
@@ -168,4 +238,15 @@ pub trait AccountState: Send + Sync {
 pub trait Venue: MarketData + Trading + AccountState {
     /// The venue's id as stored with orders and fills, e.g. `demo`, `binance`.
     fn venue_id(&self) -> &str;
+
+    /// The connection's health, updated as it changes. A venue without a connection (the Demo
+    /// exchange) is always connected.
+    fn health(&self) -> tokio::sync::watch::Receiver<VenueHealth> {
+        tokio::sync::watch::channel(VenueHealth::connected()).1
+    }
+
+    /// The futures side of the venue, where it has one.
+    fn derivatives(&self) -> Option<&dyn Derivatives> {
+        None
+    }
 }

@@ -76,6 +76,7 @@ fn order(
         kind,
         price,
         amount: Amount::Base(qty),
+        options: Default::default(),
     }
 }
 

@@ -12,13 +12,13 @@ use crate::grid::to_f64;
 use crate::market::{MarketGen, PathParams};
 use crate::matching::{Executions, Matcher, RestoredOrder};
 use async_trait::async_trait;
-use keel_domain::{Balance, Candle, Instrument, OrderBook, SubmitOrder, TimestampMs, Trade};
+use keel_domain::{Balance, Candle, Fill, Instrument, OrderBook, SubmitOrder, TimestampMs, Trade};
 use keel_exchange::{
     AccountState, ExchangeError, ExchangeResult, ExecutionEvent, MarketData, MarketEvent, OrderAck,
     OrderUpdate, RejectReason, Trading, Venue,
 };
 use rust_decimal::Decimal;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use tokio::sync::broadcast;
 
@@ -57,6 +57,8 @@ pub struct DemoExchange {
     fees: (Decimal, Decimal),
     market_tx: broadcast::Sender<MarketEvent>,
     execution_tx: broadcast::Sender<ExecutionEvent>,
+    /// Every fill of this run by venue order id, for reconciliation (`order_fills`).
+    fill_log: Mutex<HashMap<String, Vec<Fill>>>,
 }
 
 fn bucket(ts_ms: TimestampMs) -> TimestampMs {
@@ -151,6 +153,7 @@ impl DemoExchange {
             fees: (config.maker_fee, config.taker_fee),
             market_tx,
             execution_tx,
+            fill_log: Mutex::default(),
         }
     }
 
@@ -230,6 +233,14 @@ impl DemoExchange {
     }
 
     fn send_execution(&self, event: ExecutionEvent) {
+        if let ExecutionEvent::Fill(fill) = &event {
+            self.fill_log
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(fill.venue_order_id.clone())
+                .or_default()
+                .push(fill.clone());
+        }
         let _ = self.execution_tx.send(event);
     }
 
@@ -494,6 +505,16 @@ impl Trading for DemoExchange {
 
     async fn open_orders(&self) -> ExchangeResult<Vec<OrderUpdate>> {
         Ok(self.lock().matcher.open_orders())
+    }
+
+    async fn order_fills(&self, _symbol: &str, venue_order_id: &str) -> ExchangeResult<Vec<Fill>> {
+        Ok(self
+            .fill_log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(venue_order_id)
+            .cloned()
+            .unwrap_or_default())
     }
 
     fn execution_events(&self) -> broadcast::Receiver<ExecutionEvent> {

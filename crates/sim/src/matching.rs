@@ -28,8 +28,8 @@
 use crate::book::{Sizing, TakePlan, consume, plan_take};
 use crate::hash::FxHashMap;
 use keel_domain::{
-    Amount, Balance, Fill, Instrument, OrderBook, OrderKind, OrderStatus, Side, SubmitOrder,
-    TimestampMs,
+    Amount, Balance, Fill, Instrument, OrderBook, OrderKind, OrderOptions, OrderStatus, Side,
+    SubmitOrder, TimestampMs,
 };
 use keel_exchange::{ExchangeError, ExchangeResult, OrderAck, OrderUpdate, RejectReason};
 use rust_decimal::Decimal;
@@ -518,6 +518,12 @@ impl Matcher {
         }
         let instrument = &self.symbols[symbol].instrument;
         let step = instrument.step_size;
+        if req.options != OrderOptions::default() {
+            return Err(rejected(
+                RejectReason::Other,
+                "the Demo exchange takes plain GTC orders only".into(),
+            ));
+        }
         let (accepted, crossing_price) = match req.kind {
             OrderKind::Market => {
                 let touch = match req.side {
@@ -547,6 +553,19 @@ impl Matcher {
                     rest: Decimal::ZERO,
                 };
                 (accepted, worst)
+            }
+            OrderKind::LimitMaker
+            | OrderKind::StopMarket
+            | OrderKind::StopLimit
+            | OrderKind::TakeProfitMarket
+            | OrderKind::TakeProfitLimit => {
+                return Err(rejected(
+                    RejectReason::Other,
+                    format!(
+                        "the Demo exchange does not take {} orders",
+                        req.kind.as_str().replace('_', " ")
+                    ),
+                ));
             }
             OrderKind::Limit => {
                 if let (Some(price), Amount::Base(qty)) = (req.price, req.amount)
@@ -637,8 +656,8 @@ impl Matcher {
                     .checked_mul(Decimal::ONE + self.taker_fee)
                     .ok_or_else(too_large)?,
             ),
-            (Side::Buy, OrderKind::Limit, _) => {
-                // The whole order may trade as taker; resting locks at the maker fee.
+            (Side::Buy, _, _) => {
+                // A limit order: the whole order may trade as taker; resting locks at the maker fee.
                 let fee = self.taker_fee.max(self.maker_fee);
                 let qty = accepted.qty.unwrap_or(Decimal::ZERO);
                 let value = accepted

@@ -36,6 +36,7 @@ fn order(
         kind,
         price,
         amount,
+        options: Default::default(),
     }
 }
 
@@ -460,6 +461,7 @@ async fn restored_state_round_trips_and_a_restored_order_fills_later() {
                 }
                 ExecutionEvent::Order(u) => status = u.status,
                 ExecutionEvent::Balances(_) => {}
+                other => panic!("the Demo exchange sent {other:?}"),
             }
         }
     }

@@ -77,6 +77,7 @@ fn order(
         kind,
         price,
         amount,
+        options: Default::default(),
     }
 }
 

@@ -118,7 +118,7 @@ proptest! {
         for (n, a) in actions.into_iter().enumerate() {
             let id = format!("o{n}");
             let mut submit = |kind, side, price, amount| {
-                let req = SubmitOrder { client_order_id: id.clone(), symbol: "TST/USDT".into(), side, kind, price, amount };
+                let req = SubmitOrder { client_order_id: id.clone(), symbol: "TST/USDT".into(), side, kind, price, amount, options: Default::default() };
                 if let Ok(ack) = m.submit(&req, &mut book(), n as i64) {
                     ids.push(id.clone());
                     fills.extend(ack.fills);

@@ -3,7 +3,7 @@
 
 export type Side = "buy" | "sell";
 
-export type OrderKind = "market" | "limit";
+export type OrderKind = "market" | "limit" | "limit_maker" | "stop_market" | "stop_limit" | "take_profit_market" | "take_profit_limit";
 
 export type Amount = { "unit": "base", "value": string } | { "unit": "quote", "value": string };
 
@@ -21,11 +21,11 @@ export type Fill = { venue: string, accountId: string, symbol: string, side: Sid
 
 export type Balance = { asset: string, free: string, locked: string, };
 
-export type Position = { symbol: string, 
+export type Position = { symbol: string, positionSide: PositionSide, 
 /**
  * Signed: positive long, negative short.
  */
-qty: string, entryPrice: string, };
+qty: string, entryPrice: string, markPrice: string | null, unrealizedPnl: string, leverage: number, marginType: MarginType, liquidationPrice: string | null, updatedMs: number, };
 
 export type Trade = { id: number, tsMs: number, price: string, qty: string, takerSide: Side, };
 
@@ -81,7 +81,11 @@ candles: Array<Candle>,
 /**
  * The latest book, when it changed.
  */
-book: OrderBook | null, lastPrice: string | null, };
+book: OrderBook | null, 
+/**
+ * Perpetual futures: the latest mark price and funding, when they changed.
+ */
+mark: MarkPrice | null, lastPrice: string | null, };
 
-export type AccountEvent = { "kind": "order", order: OrderRecord, } | { "kind": "fill", fill: Fill, } | { "kind": "balances", accountId: string, } | { "kind": "tradingPaused", paused: boolean, };
+export type AccountEvent = { "kind": "order", order: OrderRecord, } | { "kind": "fill", fill: Fill, } | { "kind": "balances", accountId: string, } | { "kind": "positions", accountId: string, positions: Array<Position>, } | { "kind": "tradingPaused", paused: boolean, };
 
