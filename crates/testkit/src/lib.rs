@@ -1,0 +1,1 @@
+//! Mock venue servers for tests. See the crate description.

@@ -1,0 +1,1 @@
+//! Shared venue transport. See the crate description.

@@ -1,0 +1,1 @@
+//! Exchange secrets. See the crate description.
