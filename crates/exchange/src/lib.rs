@@ -186,7 +186,14 @@ pub trait MarketData: Send + Sync {
     async fn order_book(&self, symbol: &str, depth: usize) -> ExchangeResult<OrderBook>;
     /// The most recent `limit` trades, newest first.
     async fn recent_trades(&self, symbol: &str, limit: usize) -> ExchangeResult<Vec<Trade>>;
+    /// Public events of the watched symbols.
     fn market_events(&self) -> broadcast::Receiver<MarketEvent>;
+    /// Starts streaming a symbol's trades, candles and book into `market_events` (counted: each
+    /// `watch` needs one `unwatch`). A venue that streams everything anyway ignores it.
+    async fn watch(&self, _symbol: &str) -> ExchangeResult<()> {
+        Ok(())
+    }
+    async fn unwatch(&self, _symbol: &str) {}
 }
 
 #[async_trait]
@@ -234,7 +241,33 @@ pub trait AccountState: Send + Sync {
     async fn fee_rates(&self, symbol: &str) -> ExchangeResult<FeeRates>;
 }
 
+/// What an API key may do, as the venue reports it (Binance GET /sapi/v1/account/apiRestrictions).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyPermissions {
+    pub can_read: bool,
+    pub can_trade_spot: bool,
+    pub can_trade_futures: bool,
+    /// Keel refuses keys that can withdraw.
+    pub can_withdraw: bool,
+    /// Whether the key only works from listed IP addresses (Keel warns when it does not).
+    pub ip_restricted: bool,
+}
+
+/// The result of testing one REST endpoint of a venue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointReport {
+    pub url: String,
+    pub healthy: bool,
+    pub latency_ms: Option<u64>,
+    pub error: Option<String>,
+    /// Whether the pool is currently avoiding the endpoint after failures or rate limits.
+    pub cooling_down: bool,
+}
+
 /// A whole venue connection for one account.
+#[async_trait]
 pub trait Venue: MarketData + Trading + AccountState {
     /// The venue's id as stored with orders and fills, e.g. `demo`, `binance`.
     fn venue_id(&self) -> &str;
@@ -249,4 +282,18 @@ pub trait Venue: MarketData + Trading + AccountState {
     fn derivatives(&self) -> Option<&dyn Derivatives> {
         None
     }
+
+    /// What the account's API key may do; `None` for venues without keys.
+    async fn key_permissions(&self) -> ExchangeResult<Option<KeyPermissions>> {
+        Ok(None)
+    }
+
+    /// Tests every REST endpoint of the venue (latency and health), for the trader's "test
+    /// endpoint" action. Empty for venues without a network.
+    async fn test_endpoints(&self) -> Vec<EndpointReport> {
+        Vec::new()
+    }
+
+    /// Stops streams and background tasks. The venue must not be used afterwards.
+    async fn close(&self) {}
 }

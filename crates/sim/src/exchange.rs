@@ -534,6 +534,7 @@ impl AccountState for DemoExchange {
     }
 }
 
+#[async_trait]
 impl Venue for DemoExchange {
     fn venue_id(&self) -> &str {
         Self::VENUE_ID

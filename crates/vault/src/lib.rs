@@ -1,1 +1,5 @@
 //! Exchange secrets. See the crate description.
+
+mod secret;
+
+pub use secret::{ApiCredentials, Secret};
