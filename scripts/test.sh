@@ -23,6 +23,9 @@ else
   cargo test --locked
 fi
 
+step "The OS keychain for real (Secret Service under dbus-run-session with gnome-keyring)"
+bash scripts/keychain-test.sh
+
 step "UI: type check and unit tests"
 (cd ui && npm run check && npm test)
 

@@ -20,8 +20,98 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 }
 
 #[tauri::command]
-pub fn list_accounts(state: State<'_, AppState>) -> Vec<AccountView> {
-    state.engine.accounts()
+pub async fn list_accounts(state: State<'_, AppState>) -> Cmd<Vec<AccountView>> {
+    state.engine.accounts().await
+}
+
+#[tauri::command]
+pub async fn add_account(
+    state: State<'_, AppState>,
+    request: NewAccountRequest,
+) -> Cmd<AccountView> {
+    state.engine.add_account(request).await
+}
+
+#[tauri::command]
+pub async fn update_account(
+    state: State<'_, AppState>,
+    request: UpdateAccountRequest,
+) -> Cmd<AccountView> {
+    state.engine.update_account(request).await
+}
+
+#[tauri::command]
+pub async fn remove_account(state: State<'_, AppState>, account_id: String) -> Cmd<()> {
+    state.engine.remove_account(&account_id).await
+}
+
+#[tauri::command]
+pub async fn set_account_live(
+    state: State<'_, AppState>,
+    account_id: String,
+    live: bool,
+    password: Option<SecretInput>,
+) -> Cmd<AccountView> {
+    state
+        .engine
+        .set_account_live(&account_id, live, password.map(|p| p.0))
+        .await
+}
+
+#[tauri::command]
+pub async fn test_endpoints(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Cmd<Vec<EndpointView>> {
+    state.engine.test_endpoints(&account_id).await
+}
+
+#[tauri::command]
+pub async fn list_positions(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Cmd<Vec<keel_domain::Position>> {
+    state.engine.positions(&account_id).await
+}
+
+#[tauri::command]
+pub async fn secret_audit(
+    state: State<'_, AppState>,
+    account_id: Option<String>,
+) -> Cmd<Vec<AuditView>> {
+    state.engine.secret_audit(account_id.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn security_status(state: State<'_, AppState>) -> Cmd<SecurityView> {
+    state.engine.security().await
+}
+
+#[tauri::command]
+pub async fn set_app_lock(
+    state: State<'_, AppState>,
+    current: Option<SecretInput>,
+    new: Option<SecretInput>,
+) -> Cmd<SecurityView> {
+    state
+        .engine
+        .set_app_lock(current.map(|p| p.0), new.map(|p| p.0))
+        .await
+}
+
+#[tauri::command]
+pub async fn unlock_app(state: State<'_, AppState>, password: SecretInput) -> Cmd<SecurityView> {
+    state.engine.unlock_app(password.0).await
+}
+
+#[tauri::command]
+pub async fn create_vault(state: State<'_, AppState>, password: SecretInput) -> Cmd<SecurityView> {
+    state.engine.create_vault(password.0).await
+}
+
+#[tauri::command]
+pub async fn unlock_vault(state: State<'_, AppState>, password: SecretInput) -> Cmd<SecurityView> {
+    state.engine.unlock_vault(password.0).await
 }
 
 #[tauri::command]

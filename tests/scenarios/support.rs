@@ -24,6 +24,7 @@ pub fn market(side: Side, symbol: &str, qty: Decimal) -> PlaceOrderRequest {
         kind: OrderKind::Market,
         price: None,
         amount: Amount::Base(qty),
+        options: None,
     }
 }
 

@@ -163,6 +163,7 @@ async fn demo(
                         kind: OrderKind::Market,
                         price: None,
                         amount: Amount::Base(qty),
+                        options: None,
                     }).await?;
                     println!("order {} {} {}", placed.client_order_id, side.as_str(), placed.status.as_str());
                 }

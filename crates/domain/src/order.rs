@@ -311,6 +311,7 @@ pub struct OrderRecord {
     pub created_ms: TimestampMs,
     #[ts(type = "number")]
     pub updated_ms: TimestampMs,
+    pub options: OrderOptions,
 }
 
 /// One execution. Applied exactly once, keyed by (venue, account, trade id).

@@ -4,8 +4,9 @@
 
 use crate::api::*;
 use keel_domain::{
-    Amount, Balance, BookLevel, Candle, Fill, Instrument, OrderBook, OrderKind, OrderRecord,
-    OrderStatus, Position, Side, Trade,
+    Amount, Balance, BookLevel, Candle, Fill, Instrument, MarginType, MarkPrice, OrderBook,
+    OrderKind, OrderOptions, OrderRecord, OrderStatus, Position, PositionSide, Side, TimeInForce,
+    Trade,
 };
 use ts_rs::TS;
 
@@ -21,13 +22,18 @@ pub fn render() -> String {
     let decls = [
         decl::<Side>(),
         decl::<OrderKind>(),
+        decl::<TimeInForce>(),
+        decl::<PositionSide>(),
+        decl::<OrderOptions>(),
         decl::<Amount>(),
         decl::<OrderStatus>(),
         decl::<Instrument>(),
         decl::<OrderRecord>(),
         decl::<Fill>(),
         decl::<Balance>(),
+        decl::<MarginType>(),
         decl::<Position>(),
+        decl::<MarkPrice>(),
         decl::<Trade>(),
         decl::<Candle>(),
         decl::<BookLevel>(),
@@ -36,6 +42,14 @@ pub fn render() -> String {
         decl::<AppError>(),
         decl::<AppInfo>(),
         decl::<AccountView>(),
+        decl::<KeyPermissionsView>(),
+        decl::<ConnectionView>(),
+        decl::<SecretInput>(),
+        decl::<NewAccountRequest>(),
+        decl::<UpdateAccountRequest>(),
+        decl::<AuditView>(),
+        decl::<SecurityView>(),
+        decl::<EndpointView>(),
         decl::<BalanceView>(),
         decl::<EquityView>(),
         decl::<PlaceOrderRequest>(),

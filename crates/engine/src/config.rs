@@ -12,6 +12,25 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".keel"))
 }
 
+/// Where exchange secrets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecretsMode {
+    /// The OS keychain when it works; otherwise the encrypted vault file, which the trader
+    /// creates or unlocks with a password (and is warned about).
+    #[default]
+    Auto,
+    /// Only the encrypted vault file (headless servers, tests).
+    VaultFile,
+}
+
+/// Where each Binance product is reached. Defaults to Binance's own hosts; tests point them at
+/// a loopback mock server.
+#[derive(Debug, Clone, Default)]
+pub struct VenueEndpoints {
+    pub binance_spot: Option<keel_binance::common::config::Endpoints>,
+    pub binance_usdm: Option<keel_binance::common::config::Endpoints>,
+}
+
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub data_dir: PathBuf,
@@ -19,6 +38,8 @@ pub struct EngineConfig {
     pub demo_seed: u64,
     /// How often the Demo market steps forward, in milliseconds.
     pub demo_tick_ms: u64,
+    pub secrets: SecretsMode,
+    pub endpoints: VenueEndpoints,
 }
 
 impl EngineConfig {
@@ -27,10 +48,16 @@ impl EngineConfig {
             data_dir,
             demo_seed: 0x6b65_656c,
             demo_tick_ms: 100,
+            secrets: SecretsMode::default(),
+            endpoints: VenueEndpoints::default(),
         }
     }
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("keel.db")
+    }
+
+    pub fn vault_path(&self) -> PathBuf {
+        self.data_dir.join("secrets.vault")
     }
 }

@@ -17,11 +17,13 @@ use tokio::task::JoinHandle;
 pub(crate) const DEMO_ACCOUNT: &str = "demo";
 const PAUSED_KEY: &str = "trading_paused";
 
-/// One connected account: its venue and the instruments it trades.
+/// One connected account: its venue, the instruments it trades, and the tasks that record what
+/// the venue pushes.
 pub(crate) struct Account {
     pub row: AccountRow,
     pub venue: Arc<dyn Venue>,
     pub instruments: Vec<Instrument>,
+    pub tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Account {
@@ -38,11 +40,27 @@ impl Account {
     }
 }
 
+/// An account that is not connected (yet): connecting, or down with a reason.
+#[derive(Clone)]
+pub(crate) struct Unconnected {
+    pub row: AccountRow,
+    pub state: keel_exchange::ConnectionState,
+}
+
 pub(crate) struct Inner {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
-    pub accounts: HashMap<String, Account>,
+    pub config: EngineConfig,
+    /// Connected accounts. Never held across an await: clone the `Arc` out.
+    pub accounts: std::sync::RwLock<HashMap<String, Arc<Account>>>,
+    /// Accounts that are connecting or could not connect.
+    pub unconnected: std::sync::RwLock<HashMap<String, Unconnected>>,
     pub paused: AtomicBool,
+    /// Set while the app lock is engaged: account and order actions are refused.
+    pub locked: AtomicBool,
+    pub secrets: crate::secrets::Secrets,
+    /// Client ids of orders being submitted right now: reconciliation leaves them alone.
+    pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
     pub events: broadcast::Sender<AccountEvent>,
     pub data_dir: String,
     /// The runtime the engine started on: its tasks run there whoever calls (the shell calls
@@ -72,25 +90,31 @@ impl Engine {
         let store = Store::open(&config.database_path()).await?;
         let now = clock.now_ms();
         let demo_row = AccountRow {
-            id: DEMO_ACCOUNT.into(),
-            venue: keel_sim::DemoExchange::VENUE_ID.into(),
-            market: "spot".into(),
-            label: "Demo exchange".into(),
-            created_ms: now,
+            live: true,
+            ..AccountRow::new(
+                DEMO_ACCOUNT,
+                keel_sim::DemoExchange::VENUE_ID,
+                "spot",
+                "Demo exchange",
+                now,
+            )
         };
         store.ensure_account(&demo_row).await?;
         let paused = store.setting(PAUSED_KEY).await?.as_deref() == Some("true");
+        let locked = crate::security::locked_at_start(&store).await?;
+        let secrets = crate::secrets::Secrets::new(&config);
         let demo = demo::open_demo(&store, &config, now).await?;
         let venue: Arc<dyn Venue> = demo.clone();
         let instruments = venue.instruments().await?;
         let mut accounts = HashMap::new();
         accounts.insert(
             DEMO_ACCOUNT.to_string(),
-            Account {
+            Arc::new(Account {
                 row: demo_row,
                 venue: venue.clone(),
                 instruments,
-            },
+                tasks: std::sync::Mutex::default(),
+            }),
         );
         let (events, _) = broadcast::channel(1024);
         let (shutdown, _) = watch::channel(false);
@@ -98,8 +122,13 @@ impl Engine {
             inner: Arc::new(Inner {
                 store,
                 clock,
-                accounts,
+                config: config.clone(),
+                accounts: std::sync::RwLock::new(accounts),
+                unconnected: std::sync::RwLock::default(),
                 paused: AtomicBool::new(paused),
+                locked: AtomicBool::new(locked),
+                secrets,
+                in_flight: std::sync::Mutex::default(),
                 events,
                 data_dir: config.data_dir.display().to_string(),
                 runtime: tokio::runtime::Handle::current(),
@@ -128,7 +157,9 @@ impl Engine {
             config.demo_tick_ms,
             engine.inner.shutdown.subscribe(),
         )));
+        tasks.push(tokio::spawn(reconcile_periodically(engine.clone())));
         *engine.inner.tasks.lock().await = tasks;
+        crate::accounts::connect_stored(&engine).await?;
         tracing::info!(data_dir = %engine.inner.data_dir, paused, "engine started");
         Ok(engine)
     }
@@ -141,17 +172,95 @@ impl Engine {
             task.abort();
             let _ = task.await;
         }
+        let accounts: Vec<Arc<Account>> = self.accounts_snapshot();
+        for account in accounts {
+            crate::accounts::disconnect(&account).await;
+        }
         self.inner.store.close().await;
         tracing::info!("engine stopped");
     }
 
-    pub(crate) fn account(&self, account_id: &str) -> AppResult<&Account> {
-        self.inner.accounts.get(account_id).ok_or_else(|| {
-            AppError::new(
+    /// A connected account, or a specific error: unknown, still connecting, or down and why.
+    pub(crate) fn account(&self, account_id: &str) -> AppResult<Arc<Account>> {
+        let connected = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(account_id)
+            .cloned();
+        if let Some(account) = connected {
+            return Ok(account);
+        }
+        let unconnected = self
+            .inner
+            .unconnected
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(account_id)
+            .cloned();
+        Err(match unconnected {
+            Some(u) => {
+                let why = match u.state {
+                    keel_exchange::ConnectionState::Down { reason } => {
+                        format!("{} is not connected: {reason}", u.row.label)
+                    }
+                    _ => format!("{} is still connecting", u.row.label),
+                };
+                AppError::new(ErrorCode::VenueUnavailable, why)
+            }
+            None => AppError::new(
                 ErrorCode::UnknownAccount,
                 format!("No account {account_id:?}"),
-            )
+            ),
         })
+    }
+
+    pub(crate) fn accounts_snapshot(&self) -> Vec<Arc<Account>> {
+        self.inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Refuses while the app lock is engaged.
+    pub(crate) fn ensure_unlocked(&self) -> AppResult<()> {
+        if self.inner.locked.load(Ordering::SeqCst) {
+            return Err(AppError::new(
+                ErrorCode::AppLocked,
+                "Keel is locked. Enter the app password to continue.",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_in_flight(&self, client_order_id: &str, in_flight: bool) {
+        let mut set = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if in_flight {
+            set.insert(client_order_id.to_string());
+        } else {
+            set.remove(client_order_id);
+        }
+    }
+
+    pub(crate) fn is_in_flight(&self, client_order_id: &str) -> bool {
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(client_order_id)
+    }
+
+    /// Keeps a background task so shutdown stops it.
+    pub(crate) async fn track(&self, task: JoinHandle<()>) {
+        self.inner.tasks.lock().await.push(task);
     }
 
     pub(crate) fn publish(&self, event: AccountEvent) {
@@ -168,20 +277,92 @@ impl Engine {
         }
     }
 
-    pub fn accounts(&self) -> Vec<AccountView> {
-        let mut out: Vec<AccountView> = self
+    /// Every account, connected or not, with its connection state.
+    pub async fn accounts(&self) -> AppResult<Vec<AccountView>> {
+        crate::accounts::list(self).await
+    }
+
+    pub async fn add_account(&self, request: NewAccountRequest) -> AppResult<AccountView> {
+        crate::accounts::add(self, request).await
+    }
+
+    pub async fn update_account(&self, request: UpdateAccountRequest) -> AppResult<AccountView> {
+        crate::accounts::update(self, request).await
+    }
+
+    pub async fn remove_account(&self, account_id: &str) -> AppResult<()> {
+        crate::accounts::remove(self, account_id).await
+    }
+
+    /// Switches an account between read-only and live trading (going live needs the app
+    /// password when one is set).
+    pub async fn set_account_live(
+        &self,
+        account_id: &str,
+        live: bool,
+        password: Option<keel_vault::Secret>,
+    ) -> AppResult<AccountView> {
+        crate::accounts::set_live(self, account_id, live, password.as_ref()).await
+    }
+
+    pub async fn test_endpoints(&self, account_id: &str) -> AppResult<Vec<EndpointView>> {
+        crate::accounts::test_endpoints(self, account_id).await
+    }
+
+    pub async fn positions(&self, account_id: &str) -> AppResult<Vec<keel_domain::Position>> {
+        crate::accounts::positions(self, account_id).await
+    }
+
+    /// The audit log of secret use, newest first.
+    pub async fn secret_audit(&self, account_id: Option<&str>) -> AppResult<Vec<AuditView>> {
+        Ok(self
             .inner
-            .accounts
-            .values()
-            .map(|a| AccountView {
-                id: a.row.id.clone(),
-                venue: a.row.venue.clone(),
-                market: a.row.market.clone(),
-                label: a.row.label.clone(),
+            .store
+            .secret_audit(account_id, 200)
+            .await?
+            .into_iter()
+            .map(|e| AuditView {
+                account_id: e.account_id,
+                ts_ms: e.ts_ms,
+                action: e.action,
+                purpose: e.purpose,
             })
-            .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        out
+            .collect())
+    }
+
+    pub async fn security(&self) -> AppResult<SecurityView> {
+        crate::security::status(self).await
+    }
+
+    pub async fn set_app_lock(
+        &self,
+        current: Option<keel_vault::Secret>,
+        new: Option<keel_vault::Secret>,
+    ) -> AppResult<SecurityView> {
+        crate::security::set_app_lock(self, current.as_ref(), new.as_ref()).await
+    }
+
+    pub async fn unlock_app(&self, password: keel_vault::Secret) -> AppResult<SecurityView> {
+        crate::security::unlock(self, &password).await
+    }
+
+    /// Creates the encrypted vault file (machines without a keychain).
+    pub async fn create_vault(&self, password: keel_vault::Secret) -> AppResult<SecurityView> {
+        self.ensure_unlocked()?;
+        if password.expose().chars().count() < 8 {
+            return Err(AppError::new(
+                ErrorCode::InvalidInput,
+                "Use a vault password of at least 8 characters",
+            ));
+        }
+        self.inner.secrets.create_vault(password).await?;
+        crate::security::status(self).await
+    }
+
+    /// Unlocks the vault file, then connects the accounts whose keys it holds.
+    pub async fn unlock_vault(&self, password: keel_vault::Secret) -> AppResult<SecurityView> {
+        self.inner.secrets.unlock_vault(password).await?;
+        crate::security::status(self).await
     }
 
     pub fn instruments(&self, account_id: &str) -> AppResult<Vec<Instrument>> {
@@ -349,20 +530,22 @@ impl Engine {
         account.instrument(symbol)?;
         let events = account.venue.market_events();
         let (tx, rx) = mpsc::channel(8);
-        self.inner.runtime.spawn(market_stream::coalesce(
-            events,
-            symbol.to_string(),
-            interval,
-            tx,
-            self.inner.shutdown.subscribe(),
-        ));
+        let symbol = symbol.to_string();
+        let shutdown = self.inner.shutdown.subscribe();
+        self.inner.runtime.spawn(async move {
+            if let Err(e) = account.venue.watch(&symbol).await {
+                tracing::warn!(symbol = %symbol, error = %e, "could not stream the market");
+            }
+            market_stream::coalesce(events, symbol.clone(), interval, tx, shutdown).await;
+            account.venue.unwatch(&symbol).await;
+        });
         Ok(rx)
     }
 }
 
 /// Records everything a venue pushes about the account: fills (once each), order changes and
 /// balances, each in one transaction, then tells subscribers.
-async fn record_executions(
+pub(crate) async fn record_executions(
     engine: Engine,
     account_id: String,
     mut events: broadcast::Receiver<ExecutionEvent>,
@@ -409,6 +592,30 @@ async fn record_executions(
                 orders::announce(&engine, &account_id, new_fills, orders, balances.is_some());
             }
             Err(e) => tracing::error!(error = %e, "failed to record an execution"),
+        }
+    }
+}
+
+/// Reconciliation on a timer (besides start, reconnects and unknown outcomes): every connected
+/// account with unfinished orders is checked against its venue once a minute.
+async fn reconcile_periodically(engine: Engine) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        for account in engine.accounts_snapshot() {
+            let id = account.row.id.clone();
+            match engine.inner.store.live_orders(&id).await {
+                Ok(orders) if orders.is_empty() => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(account = %id, error = %e, "periodic reconcile skipped");
+                    continue;
+                }
+            }
+            if let Err(e) = orders::reconcile(&engine, &id).await {
+                tracing::warn!(account = %id, error = %e, "periodic reconcile failed");
+            }
         }
     }
 }

@@ -32,6 +32,7 @@ impl From<ExchangeError> for AppError {
                     RejectReason::OrderNotFound => ErrorCode::OrderNotFound,
                     RejectReason::SelfTrade => ErrorCode::SelfTrade,
                     RejectReason::NotCancelable => ErrorCode::OrderNotCancelable,
+                    RejectReason::Unauthorized => ErrorCode::KeyInvalid,
                     RejectReason::DuplicateClientOrderId | RejectReason::Other => {
                         ErrorCode::VenueRejected
                     }

@@ -3,6 +3,7 @@
 //! [`Engine`] owns the store, the venues of every account (today the Demo exchange) and the
 //! background tasks; [`api`] holds every type that crosses IPC and the closed [`api::ErrorCode`].
 
+mod accounts;
 pub mod api;
 pub mod bindings;
 mod clock;
@@ -12,7 +13,10 @@ mod engine;
 mod error;
 mod market_stream;
 mod orders;
+mod secrets;
+mod security;
+mod venues;
 
 pub use clock::SystemClock;
-pub use config::{EngineConfig, default_data_dir};
+pub use config::{EngineConfig, SecretsMode, VenueEndpoints, default_data_dir};
 pub use engine::Engine;

@@ -4,8 +4,8 @@
 use crate::api::*;
 use crate::engine::Engine;
 use keel_domain::{
-    Amount, Balance, Decimal, Fill, Instrument, OrderKind, OrderRecord, OrderStatus, Side,
-    SubmitOrder,
+    Amount, Balance, Decimal, Fill, Instrument, OrderKind, OrderOptions, OrderRecord, OrderStatus,
+    Side, SubmitOrder,
 };
 use keel_exchange::{ExchangeError, FeeRates, OrderUpdate};
 use keel_store::{NewOrder, OrderChange};
@@ -112,7 +112,47 @@ fn check_funds(
     Ok(())
 }
 
+/// How long after its last change an unconfirmed submit may still reach the venue. Binance
+/// refuses a request older than its recvWindow (5 s) on arrival, so once this has passed, "the
+/// venue has no such order" is final.
+const SUBMIT_SETTLE_MS: i64 = 10_000;
+
+/// Checks the order's own fields: a conditional order needs a trigger, futures-only flags need
+/// a futures account.
+fn check_options(req: &PlaceOrderRequest, options: &OrderOptions, futures: bool) -> AppResult<()> {
+    let invalid = |m: &str| Err(AppError::new(ErrorCode::InvalidInput, m));
+    match options.stop_price {
+        Some(p) if p <= Decimal::ZERO => return invalid("The trigger price must be above zero"),
+        None if req.kind.is_conditional() => {
+            return invalid("A stop or take-profit order needs a trigger price");
+        }
+        Some(_) if !req.kind.is_conditional() => {
+            return invalid("Only stop and take-profit orders take a trigger price");
+        }
+        _ => {}
+    }
+    if !futures
+        && (options.reduce_only
+            || options.close_position
+            || options.position_side != keel_domain::PositionSide::Both)
+    {
+        return invalid(
+            "Reduce-only, close-position and position sides exist on futures accounts only",
+        );
+    }
+    if options.close_position
+        && !matches!(
+            req.kind,
+            OrderKind::StopMarket | OrderKind::TakeProfitMarket
+        )
+    {
+        return invalid("Close-position works with stop-market and take-profit-market orders only");
+    }
+    Ok(())
+}
+
 pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<OrderRecord> {
+    engine.ensure_unlocked()?;
     if engine.trading_paused() {
         return Err(AppError::new(
             ErrorCode::TradingPaused,
@@ -120,6 +160,17 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         ));
     }
     let account = engine.account(&req.account_id)?;
+    if !account.row.live {
+        return Err(AppError::new(
+            ErrorCode::AccountNotLive,
+            format!(
+                "{} is read-only. Switch it to live trading on the Accounts page to place orders.",
+                account.row.label
+            ),
+        ));
+    }
+    let options = req.options.unwrap_or_default();
+    check_options(&req, &options, account.row.market == "futures")?;
     let instrument = account.instrument(&req.symbol)?;
     let book = account.venue.order_book(&req.symbol, 1).await?;
     let touch = match req.side {
@@ -137,10 +188,20 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     } else {
         None
     };
-    instrument.validate(req.kind, price, req.amount, touch)?;
+    let reference = options.stop_price.unwrap_or(touch);
+    instrument.validate(req.kind, price, req.amount, reference)?;
     let balances = account.venue.balances().await?;
     let fees = account.venue.fee_rates(&req.symbol).await?;
-    check_funds(&balances, instrument, &req, price.unwrap_or(touch), fees)?;
+    // Futures margin is the venue's to check (leverage, positions); spot funds are checked here.
+    if account.row.market != "futures" {
+        check_funds(
+            &balances,
+            instrument,
+            &req,
+            price.unwrap_or(reference),
+            fees,
+        )?;
+    }
 
     let store = &engine.inner.store;
     let clock = &engine.inner.clock;
@@ -153,6 +214,7 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         kind: req.kind,
         price,
         amount: req.amount,
+        options,
     };
     // 1. The intent is durable before anything leaves the process.
     let intent = store.insert_intent(&new, clock.now_ms()).await?;
@@ -170,10 +232,12 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         kind: req.kind,
         price,
         amount: req.amount,
-        options: Default::default(),
+        options,
     };
-    // 2. Send.
+    // 2. Send. While in flight, reconciliation leaves the order to this task.
+    engine.set_in_flight(&cid, true);
     let outcome = account.venue.submit_order(&submit).await;
+    engine.set_in_flight(&cid, false);
     // 3. Record what happened.
     match outcome {
         Ok(ack) => {
@@ -223,9 +287,13 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
             let engine = engine.clone();
             let account_id = req.account_id.clone();
             engine.inner.runtime.clone().spawn(async move {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                if let Err(e) = reconcile(&engine, &account_id).await {
-                    tracing::error!(error = %e, "resolving an unknown order failed");
+                // Soon (the venue usually knows by then), and once more after the submit can
+                // no longer reach the venue, when "not found" is final.
+                for wait in [2_000, SUBMIT_SETTLE_MS as u64 + 1_000] {
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    if let Err(e) = reconcile(&engine, &account_id).await {
+                        tracing::error!(error = %e, "resolving an unknown order failed");
+                    }
                 }
             });
             Err(e.into())
@@ -296,7 +364,11 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
     let store = &engine.inner.store;
     let clock = &engine.inner.clock;
     let mut changed = Vec::new();
+    let now = clock.now_ms();
     for order in store.live_orders(account_id).await? {
+        if engine.is_in_flight(&order.client_order_id) {
+            continue;
+        }
         let change = if order.status == OrderStatus::Intent {
             // Intents are marked Submitting before sending: this one never left Keel.
             status_change(
@@ -311,6 +383,13 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
                 .await
             {
                 Ok(Some(update)) => change_from_update(&update),
+                Ok(None)
+                    if matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown)
+                        && now - order.updated_ms < SUBMIT_SETTLE_MS =>
+                {
+                    // It may still arrive: decide once it no longer can.
+                    continue;
+                }
                 Ok(None)
                     if matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown) =>
                 {
@@ -338,10 +417,42 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
             changed.push(record);
         }
     }
+    // Fills the stream missed: any order whose filled quantity is ahead of its recorded fills
+    // (including orders already final) gets its fills from the venue, applied once each.
+    let mut new_fills = Vec::new();
+    for order in store
+        .orders_missing_fills(account_id, now - RECONCILE_FILLS_WINDOW_MS)
+        .await?
+    {
+        let Some(venue_order_id) = order.venue_order_id.as_deref() else {
+            continue;
+        };
+        match account
+            .venue
+            .order_fills(&order.symbol, venue_order_id)
+            .await
+        {
+            Ok(fills) => {
+                let (applied, _) = store
+                    .apply_execution(account_id, &fills, &[], None, clock.now_ms())
+                    .await?;
+                if !applied.is_empty() {
+                    tracing::info!(order = %order.client_order_id, fills = applied.len(), "recovered missed fills");
+                }
+                new_fills.extend(applied);
+            }
+            Err(e) => {
+                tracing::warn!(order = %order.client_order_id, error = %e, "could not fetch fills; will retry");
+            }
+        }
+    }
     let balances = account.venue.balances().await?;
     store
         .replace_balances(account_id, &balances, clock.now_ms())
         .await?;
-    announce(engine, account_id, vec![], changed, true);
+    announce(engine, account_id, new_fills, changed, true);
     Ok(())
 }
+
+/// How far back reconciliation looks for orders with missing fills.
+const RECONCILE_FILLS_WINDOW_MS: i64 = 7 * 24 * 3_600_000;

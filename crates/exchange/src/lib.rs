@@ -22,6 +22,8 @@ pub enum RejectReason {
     /// The order would have traded against the same account's resting order.
     SelfTrade,
     NotCancelable,
+    /// The API key or signature was refused, or the key lacks the permission.
+    Unauthorized,
     Other,
 }
 

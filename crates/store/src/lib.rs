@@ -16,7 +16,7 @@ mod lock;
 mod orders;
 mod settings;
 
-pub use accounts::AccountRow;
+pub use accounts::{AccountRow, AuditEntry};
 pub use error::StoreError;
 pub use export::{CSV_HEADER, write_fills_csv};
 pub use fills::FillFilter;

@@ -3,7 +3,8 @@
 
 use crate::{Store, StoreError, StoreResult, decimal_text, parse_decimal};
 use keel_domain::{
-    Amount, Balance, Decimal, Fill, OrderKind, OrderRecord, OrderStatus, Side, TimestampMs,
+    Amount, Balance, Decimal, Fill, OrderKind, OrderOptions, OrderRecord, OrderStatus,
+    PositionSide, Side, TimeInForce, TimestampMs,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
@@ -20,6 +21,7 @@ pub struct NewOrder {
     pub kind: OrderKind,
     pub price: Option<Decimal>,
     pub amount: Amount,
+    pub options: OrderOptions,
 }
 
 /// What the venue said about an order: applied if the lifecycle allows it.
@@ -35,7 +37,8 @@ pub struct OrderChange {
 }
 
 const ORDER_COLUMNS: &str = "id, account_id, venue, client_order_id, venue_order_id, symbol, side, \
-     kind, price, amount_unit, amount, filled_qty, filled_quote, status, reason, created_ms, updated_ms";
+     kind, price, amount_unit, amount, filled_qty, filled_quote, status, reason, created_ms, updated_ms, \
+     stop_price, time_in_force, reduce_only, close_position, position_side";
 
 fn order_from_row(r: &SqliteRow) -> StoreResult<OrderRecord> {
     let side: String = r.get("side");
@@ -44,6 +47,20 @@ fn order_from_row(r: &SqliteRow) -> StoreResult<OrderRecord> {
     let unit: String = r.get("amount_unit");
     let amount = parse_decimal(r.get("amount"), "orders.amount")?;
     let price: Option<String> = r.get("price");
+    let stop_price: Option<String> = r.get("stop_price");
+    let tif: String = r.get("time_in_force");
+    let position_side: String = r.get("position_side");
+    let options = OrderOptions {
+        stop_price: stop_price
+            .map(|p| parse_decimal(&p, "orders.stop_price"))
+            .transpose()?,
+        time_in_force: TimeInForce::parse(&tif)
+            .ok_or_else(|| StoreError::Corrupt(format!("time_in_force {tif:?}")))?,
+        reduce_only: r.get("reduce_only"),
+        close_position: r.get("close_position"),
+        position_side: PositionSide::parse(&position_side)
+            .ok_or_else(|| StoreError::Corrupt(format!("position_side {position_side:?}")))?,
+    };
     Ok(OrderRecord {
         id: r.get("id"),
         account_id: r.get("account_id"),
@@ -69,6 +86,7 @@ fn order_from_row(r: &SqliteRow) -> StoreResult<OrderRecord> {
         reason: r.get("reason"),
         created_ms: r.get("created_ms"),
         updated_ms: r.get("updated_ms"),
+        options,
     })
 }
 
@@ -113,8 +131,9 @@ impl Store {
         let (unit, amount) = amount_parts(new.amount);
         let row = sqlx::query(&format!(
             "INSERT INTO orders (account_id, venue, client_order_id, symbol, side, kind, price,
-                 amount_unit, amount, status, created_ms, updated_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?)
+                 amount_unit, amount, status, created_ms, updated_ms, stop_price, time_in_force,
+                 reduce_only, close_position, position_side)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?)
              RETURNING {ORDER_COLUMNS}"
         ))
         .bind(&new.account_id)
@@ -128,6 +147,11 @@ impl Store {
         .bind(amount)
         .bind(now)
         .bind(now)
+        .bind(new.options.stop_price.map(decimal_text))
+        .bind(new.options.time_in_force.as_str())
+        .bind(new.options.reduce_only)
+        .bind(new.options.close_position)
+        .bind(new.options.position_side.as_str())
         .fetch_one(&mut *tx)
         .await?;
         let record = order_from_row(&row)?;
@@ -273,4 +297,42 @@ async fn change_in_tx(
     .fetch_one(&mut **tx)
     .await?;
     order_from_row(&row).map(Some)
+}
+
+impl Store {
+    /// Orders updated since `since_ms` whose cumulative filled quantity (as the venue reported
+    /// it) is ahead of the fills recorded for them: their missing fills must be fetched.
+    pub async fn orders_missing_fills(
+        &self,
+        account_id: &str,
+        since_ms: TimestampMs,
+    ) -> StoreResult<Vec<OrderRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ORDER_COLUMNS} FROM orders
+             WHERE account_id = ? AND updated_ms >= ? AND filled_qty != '0' ORDER BY id"
+        ))
+        .bind(account_id)
+        .bind(since_ms)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for row in &rows {
+            let order = order_from_row(row)?;
+            let recorded: Vec<String> = sqlx::query_scalar(
+                "SELECT qty FROM fills WHERE account_id = ? AND client_order_id = ?",
+            )
+            .bind(account_id)
+            .bind(&order.client_order_id)
+            .fetch_all(self.pool())
+            .await?;
+            let mut sum = Decimal::ZERO;
+            for qty in &recorded {
+                sum += parse_decimal(qty, "fills.qty")?;
+            }
+            if sum < order.filled_qty {
+                out.push(order);
+            }
+        }
+        Ok(out)
+    }
 }

@@ -22,3 +22,18 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The next value of a named counter (1, 2, ...), committed: never handed out twice.
+    pub async fn next_sequence(&self, name: &str) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "INSERT INTO id_sequences (name, next_value) VALUES (?, 1)
+             ON CONFLICT(name) DO UPDATE SET next_value = next_value + 1
+             RETURNING next_value",
+        )
+        .bind(name)
+        .fetch_one(self.writer())
+        .await?;
+        Ok(row.get(0))
+    }
+}

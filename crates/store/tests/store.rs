@@ -9,13 +9,7 @@ async fn open(dir: &tempfile::TempDir) -> Store {
         .await
         .expect("open store");
     store
-        .ensure_account(&AccountRow {
-            id: "demo".into(),
-            venue: "demo".into(),
-            market: "spot".into(),
-            label: "Demo".into(),
-            created_ms: 1,
-        })
+        .ensure_account(&AccountRow::new("demo", "demo", "spot", "Demo", 1))
         .await
         .expect("account");
     store
@@ -31,6 +25,7 @@ fn new_order() -> NewOrder {
         kind: OrderKind::Limit,
         price: Some(dec!(65000.10)),
         amount: Amount::Base(dec!(0.00150)),
+        options: Default::default(),
     }
 }
 
@@ -312,4 +307,173 @@ async fn settings_round_trip() {
         store.setting("trading_paused").await.unwrap().as_deref(),
         Some("false")
     );
+}
+
+#[tokio::test]
+async fn accounts_keep_settings_and_history_after_removal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
+    let row = AccountRow {
+        testnet: true,
+        proxy: Some("socks5://127.0.0.1:1080".into()),
+        api_key_hint: Some("h8A9".into()),
+        secret_store: "keychain".into(),
+        ..AccountRow::new("bn1", "binance", "spot", "Binance main", 10)
+    };
+    store.upsert_account(&row).await.expect("insert");
+    store.set_account_live("bn1", true).await.expect("live");
+    let got = store.accounts().await.expect("accounts");
+    let bn = got.iter().find(|a| a.id == "bn1").expect("bn1 listed");
+    assert_eq!(
+        (bn.live, bn.testnet, bn.proxy.as_deref()),
+        (true, true, Some("socks5://127.0.0.1:1080"))
+    );
+
+    // An order on the account, then the account is removed: hidden, not live, history kept.
+    let intent = store
+        .insert_intent(
+            &NewOrder {
+                account_id: "bn1".into(),
+                venue: "binance".into(),
+                ..new_order()
+            },
+            20,
+        )
+        .await
+        .expect("intent");
+    assert!(store.remove_account("bn1", 30).await.expect("remove"));
+    assert!(
+        !store.remove_account("bn1", 31).await.expect("again"),
+        "removing twice is a no-op"
+    );
+    assert!(
+        store
+            .accounts()
+            .await
+            .expect("accounts")
+            .iter()
+            .all(|a| a.id != "bn1")
+    );
+    assert!(store.order(intent.id).await.expect("order").is_some());
+
+    // Adding it again brings it back with the new settings, read-only until switched.
+    store
+        .upsert_account(&AccountRow {
+            label: "Binance again".into(),
+            ..row.clone()
+        })
+        .await
+        .expect("re-add");
+    let back = store.accounts().await.expect("accounts");
+    let bn = back.iter().find(|a| a.id == "bn1").expect("bn1 back");
+    assert_eq!((bn.label.as_str(), bn.live), ("Binance again", false));
+}
+
+#[tokio::test]
+async fn the_secret_audit_log_records_uses_newest_first() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
+    store
+        .audit_secret("bn1", "store", "account added", 1)
+        .await
+        .expect("a");
+    store
+        .audit_secret("bn1", "read", "connect", 2)
+        .await
+        .expect("b");
+    store
+        .audit_secret("bn2", "read", "connect", 3)
+        .await
+        .expect("c");
+    let all = store.secret_audit(None, 10).await.expect("all");
+    assert_eq!(
+        all.iter().map(|e| e.ts_ms).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    let one = store.secret_audit(Some("bn1"), 10).await.expect("one");
+    assert_eq!(
+        one.iter()
+            .map(|e| (e.action.as_str(), e.purpose.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("read", "connect"), ("store", "account added")]
+    );
+    assert!(
+        store.audit_secret("bn1", "leak", "x", 4).await.is_err(),
+        "unknown actions are refused"
+    );
+}
+
+#[tokio::test]
+async fn conditional_orders_keep_their_options() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = open(&dir).await;
+    let options = keel_domain::OrderOptions {
+        stop_price: Some(dec!(61000)),
+        time_in_force: keel_domain::TimeInForce::Ioc,
+        reduce_only: true,
+        close_position: false,
+        position_side: keel_domain::PositionSide::Long,
+    };
+    let new = NewOrder {
+        kind: OrderKind::StopLimit,
+        options,
+        ..new_order()
+    };
+    let intent = store.insert_intent(&new, 5).await.expect("intent");
+    let again = store.order(intent.id).await.expect("read").expect("exists");
+    assert_eq!((again.kind, again.options), (OrderKind::StopLimit, options));
+}
+
+/// A database written by the first release (before order options existed) opens with every
+/// order intact after the table rebuild.
+#[tokio::test]
+async fn upgrading_an_old_database_keeps_its_orders() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("keel.db");
+    let migrations = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+    let mut first = sqlx::migrate::Migrator::new(std::path::Path::new(migrations))
+        .await
+        .expect("migrations");
+    first.migrations = std::borrow::Cow::Owned(first.migrations[..1].to_vec());
+    let pool = SqlitePoolOptions::new()
+        .connect_with(
+            SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true),
+        )
+        .await
+        .expect("old db");
+    first.run(&pool).await.expect("first migration");
+    sqlx::query("INSERT INTO accounts (id, venue, market, label, created_ms) VALUES ('demo', 'demo', 'spot', 'Demo', 1)")
+        .execute(&pool)
+        .await
+        .expect("account");
+    sqlx::query(
+        "INSERT INTO orders (account_id, venue, client_order_id, symbol, side, kind, price, amount_unit,
+             amount, filled_qty, filled_quote, status, created_ms, updated_ms)
+         VALUES ('demo', 'demo', 'km000000000007', 'BTC/USDT', 'buy', 'limit', '65000.1', 'base',
+             '0.0015', '0.0015', '97.50015', 'filled', 5, 6)",
+    )
+    .execute(&pool)
+    .await
+    .expect("old order");
+    pool.close().await;
+
+    let store = Store::open(&path).await.expect("upgraded");
+    let order = store
+        .order_by_client_id("km000000000007")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        (order.status, order.filled_quote, order.options),
+        (
+            OrderStatus::Filled,
+            dec!(97.50015),
+            keel_domain::OrderOptions::default()
+        )
+    );
+    let demo = store.accounts().await.expect("accounts");
+    assert!(demo[0].live, "the Demo account trades without switching");
 }
