@@ -34,10 +34,9 @@ fn main() {
     #[cfg(target_os = "linux")]
     configure_webkit();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
-        )
+        .with_env_filter(keel_engine::logging::log_filter_from_env(
+            "info,tao=warn,wry=warn",
+        ))
         .init();
 
     let app = tauri::Builder::default()

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod binance;
+mod canary;
 mod export;
 mod orders;
 mod restart;

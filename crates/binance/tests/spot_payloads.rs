@@ -334,7 +334,7 @@ fn error_bodies_map_to_their_retry_class() {
     assert_eq!(rejected("rest_error_body"), RejectReason::UnknownSymbol);
     match classify("rest_error_invalid_signature") {
         BinanceFailure::Venue(ExchangeError::Rejected { reason, message }) => {
-            assert_eq!(reason, RejectReason::Other);
+            assert_eq!(reason, RejectReason::Unauthorized);
             assert!(message.contains("API key or signature"), "{message}");
         }
         other => panic!("{other:?}"),
@@ -389,7 +389,7 @@ fn error_bodies_map_to_their_retry_class() {
             r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}"#
         ),
         BinanceFailure::Venue(ExchangeError::Rejected {
-            reason: RejectReason::Other,
+            reason: RejectReason::Unauthorized,
             ..
         })
     ));

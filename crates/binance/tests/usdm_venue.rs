@@ -614,8 +614,12 @@ async fn listen_key_expiry_recreates_the_key_without_missing_a_fill() {
         ExecutionEvent::Resynced => {}
         other => panic!("expected Resynced, got {other:?}"),
     }
+    // The server registers the connection in its own task: give it a moment under load.
+    wait_until("user stream on key-2", || {
+        mock.ledger().user_connections == ["key-1", "key-2"]
+    })
+    .await;
     assert_eq!(mock.ledger().keys_created, 2);
-    assert_eq!(mock.ledger().user_connections, ["key-1", "key-2"]);
 
     // The engine reconciles over REST and finds the fill the stream missed.
     let fills = venue

@@ -67,9 +67,7 @@ fn parse_side(s: &str) -> Result<Side, String> {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(keel_engine::logging::log_filter_from_env("warn"))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();

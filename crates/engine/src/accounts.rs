@@ -612,8 +612,11 @@ async fn connect_with_retry(engine: Engine, row: AccountRow) {
                             },
                         },
                     );
-                // A missing secret or a refused key will not fix itself by waiting long.
-                tokio::time::sleep(delay).await;
+                // Backoff, cut short when the trader unlocks the vault.
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = engine.inner.reconnect_now.notified() => {}
+                }
                 delay = (delay * 2).min(Duration::from_secs(300));
             }
         }

@@ -59,6 +59,8 @@ pub(crate) struct Inner {
     /// Set while the app lock is engaged: account and order actions are refused.
     pub locked: AtomicBool,
     pub secrets: crate::secrets::Secrets,
+    /// Wakes accounts waiting to reconnect (after the vault is unlocked).
+    pub reconnect_now: tokio::sync::Notify,
     /// Client ids of orders being submitted right now: reconciliation leaves them alone.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
     pub events: broadcast::Sender<AccountEvent>,
@@ -129,6 +131,7 @@ impl Engine {
                 locked: AtomicBool::new(locked),
                 secrets,
                 in_flight: std::sync::Mutex::default(),
+                reconnect_now: tokio::sync::Notify::new(),
                 events,
                 data_dir: config.data_dir.display().to_string(),
                 runtime: tokio::runtime::Handle::current(),
@@ -362,6 +365,7 @@ impl Engine {
     /// Unlocks the vault file, then connects the accounts whose keys it holds.
     pub async fn unlock_vault(&self, password: keel_vault::Secret) -> AppResult<SecurityView> {
         self.inner.secrets.unlock_vault(password).await?;
+        self.inner.reconnect_now.notify_waiters();
         crate::security::status(self).await
     }
 

@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod engine;
 mod error;
+pub mod logging;
 mod market_stream;
 mod orders;
 mod secrets;

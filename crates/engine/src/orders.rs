@@ -172,24 +172,35 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     let options = req.options.unwrap_or_default();
     check_options(&req, &options, account.row.market == "futures")?;
     let instrument = account.instrument(&req.symbol)?;
-    let book = account.venue.order_book(&req.symbol, 1).await?;
-    let touch = match req.side {
-        Side::Buy => book.best_ask(),
-        Side::Sell => book.best_bid(),
-    }
-    .ok_or_else(|| {
-        AppError::new(
-            ErrorCode::VenueUnavailable,
-            format!("No market for {} right now", req.symbol),
-        )
-    })?;
     let price = if req.kind.has_limit_price() {
         req.price
     } else {
         None
     };
-    let reference = options.stop_price.unwrap_or(touch);
-    instrument.validate(req.kind, price, req.amount, reference)?;
+    // What values the order: its limit price, its trigger, or (a market order) the touch.
+    let reference = match price.or(options.stop_price) {
+        Some(p) => p,
+        None => {
+            let book = account.venue.order_book(&req.symbol, 1).await?;
+            match req.side {
+                Side::Buy => book.best_ask(),
+                Side::Sell => book.best_bid(),
+            }
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::VenueUnavailable,
+                    format!("No market for {} right now", req.symbol),
+                )
+            })?
+        }
+    };
+    if let Some(stop) = options.stop_price {
+        instrument.check_price(stop)?;
+    }
+    // A close-position order carries no amount: the venue closes whatever is open.
+    if !options.close_position {
+        instrument.validate(req.kind, price, req.amount, reference)?;
+    }
     let balances = account.venue.balances().await?;
     let fees = account.venue.fee_rates(&req.symbol).await?;
     // Futures margin is the venue's to check (leverage, positions); spot funds are checked here.

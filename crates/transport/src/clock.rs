@@ -80,6 +80,25 @@ impl ServerClock {
         self.synced.store(true, Ordering::Relaxed);
     }
 
+    /// Resync after the venue refused a request signed at `signed_at` for its timestamp
+    /// (Binance -1021): fetches unless a resync already succeeded after that request was
+    /// signed, so a burst of refusals costs one fetch, and a skew that appears right after a
+    /// sync is still corrected (the minimum interval does not apply: the offset in force is
+    /// known to be wrong).
+    pub async fn resync_after<F, Fut>(&self, signed_at: Instant, fetch: F) -> ExchangeResult<i64>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ExchangeResult<i64>>,
+    {
+        let mut last = self.gate.lock().await;
+        if let Some(finished) = last.success
+            && finished > signed_at
+        {
+            return Ok(self.offset_ms());
+        }
+        self.fetch_locked(&mut last, fetch).await
+    }
+
     /// Resyncs the offset with `fetch` (which returns the server time in ms), single-flight and
     /// at most once per `min_interval`. Returns the offset in force afterwards.
     pub async fn resync<F, Fut>(&self, fetch: F) -> ExchangeResult<i64>
@@ -99,6 +118,14 @@ impl ServerClock {
         {
             return Ok(self.offset_ms());
         }
+        self.fetch_locked(&mut last, fetch).await
+    }
+
+    async fn fetch_locked<F, Fut>(&self, last: &mut Last, fetch: F) -> ExchangeResult<i64>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ExchangeResult<i64>>,
+    {
         let t0 = unix_now_ms();
         let fetched = fetch().await;
         let t1 = unix_now_ms();

@@ -12,7 +12,8 @@
 //!   - HTTP 429 / 418 -> the budget is blocked until Retry-After (default: the rest of the
 //!     window for 429, 2 minutes for 418), the endpoint cools down, and the call returns
 //!     `Transient { retry_after_ms }`;
-//!   - any other status -> `Ok(RestResponse)`: the adapter classifies the venue's error codes.
+//!   - any other status -> `Ok(RestResponse)`: the adapter classifies the venue's error codes
+//!     (a 5xx also cools the endpoint down, so the next request prefers another).
 //! - **Weight header.** When configured, the venue's used-weight header of every response
 //!   (including 429s) feeds [`RateBudget::observe_used`].
 
@@ -326,7 +327,12 @@ impl RestClient {
                 }))
             }
             _ => {
-                self.pool.record_success(index, latency);
+                if status >= 500 {
+                    // The venue answered, but this endpoint is struggling: prefer another.
+                    self.pool.record_failure(index, &format!("HTTP {status}"));
+                } else {
+                    self.pool.record_success(index, latency);
+                }
                 Ok(RestResponse {
                     status,
                     headers,

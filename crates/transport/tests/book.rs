@@ -1,5 +1,8 @@
 //! BookSync: Binance spot and futures sequencing, gaps, stale diffs, crossed books, ordering.
 
+// Test helpers outside #[test] functions unwrap setup steps: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use keel_transport::{BookStatus, BookSync, DepthDiff, DepthSnapshot, SequenceRule};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -259,11 +262,10 @@ fn top_orders_bids_down_and_asks_up_and_truncates() {
     assert_eq!(book.top(1).best_bid(), Some(dec!(9.5)));
 }
 
+type Levels = Vec<(Decimal, Decimal)>;
+
 /// A reference book: applies every diff of a continuous stream blindly.
-fn reference(
-    snapshot: &DepthSnapshot,
-    diffs: &[DepthDiff],
-) -> (Vec<(Decimal, Decimal)>, Vec<(Decimal, Decimal)>) {
+fn reference(snapshot: &DepthSnapshot, diffs: &[DepthDiff]) -> (Levels, Levels) {
     let mut bids = std::collections::BTreeMap::new();
     let mut asks = std::collections::BTreeMap::new();
     for (p, q) in &snapshot.bids {

@@ -1,5 +1,8 @@
 //! RateBudget rules under tokio's paused clock.
 
+// Test helpers outside #[test] functions unwrap setup steps: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 //! ServerClock: single-flight resync, minimum interval, RTT-midpoint offset.
 
+// Test helpers outside #[test] functions unwrap setup steps: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -1,6 +1,11 @@
 //! RestClient against real loopback HTTP servers (axum): error classes, 429/418 blocks, the
 //! weight header, endpoint failover.
 
+// Test helpers outside #[test] functions unwrap setup steps: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -417,4 +422,34 @@ async fn background_waits_at_70_percent_while_trading_proceeds() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 4);
     background.abort();
+}
+
+#[tokio::test]
+async fn requests_go_through_a_socks5_proxy() {
+    let app = Router::new().route("/api/v3/ping", get(|| async { "{}" }));
+    let url = serve(app).await;
+    let (proxy, tunnels) = common::socks5_proxy().await;
+    let mut cfg = config("test-socks", vec![url]);
+    cfg.proxy = Some(proxy);
+    let client = RestClient::new(cfg).unwrap();
+    let resp = client
+        .send(get_req("/api/v3/ping", Priority::Interactive))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(tunnels.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_dead_proxy_means_not_sent() {
+    let app = Router::new().route("/api/v3/ping", get(|| async { "{}" }));
+    let url = serve(app).await;
+    let mut cfg = config("test-dead-proxy", vec![url]);
+    cfg.proxy = Some(refused_url().await.replace("http://", "socks5://"));
+    let client = RestClient::new(cfg).unwrap();
+    let err = client
+        .send(get_req("/api/v3/ping", Priority::Interactive))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::Transient { .. }), "{err:?}");
 }

@@ -1,10 +1,16 @@
 //! The reconnecting WebSocket client against real loopback servers (tokio-tungstenite
 //! `accept_async`), timing under tokio's paused clock.
 
+// Test helpers outside #[test] functions unwrap setup steps: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use common::{connect_proxy, socks5_proxy};
 use futures_util::{SinkExt, StreamExt};
 use keel_exchange::{ConnectionState, ExchangeResult};
 use keel_transport::ws::JITTER_SHARE;
@@ -351,4 +357,33 @@ async fn stop_reports_down_and_closes_the_socket() {
         ws.next().await,
         Some(Ok(Message::Close(_))) | None
     ));
+}
+
+async fn through_proxy(proxy: String, tunnels: Arc<std::sync::atomic::AtomicU32>) {
+    let (url, mut conns) = ws_server().await;
+    let config = WsConfig {
+        proxy: Some(proxy),
+        ..cfg()
+    };
+    let (handle, mut events) = start(url, config);
+    let mut ws = conns.recv().await.unwrap();
+    assert_eq!(read_text(&mut ws).await, "subscribe 1");
+    assert_eq!(next_open(&mut events).await, 1);
+    ws.send(Message::text("via proxy")).await.unwrap();
+    assert_eq!(next_text(&mut events).await, "via proxy");
+    assert_eq!(tunnels.load(std::sync::atomic::Ordering::SeqCst), 1);
+    keep_serving(ws);
+    handle.stop().await;
+}
+
+#[tokio::test]
+async fn connects_through_an_http_connect_proxy() {
+    let (proxy, tunnels) = connect_proxy().await;
+    through_proxy(proxy, tunnels).await;
+}
+
+#[tokio::test]
+async fn connects_through_a_socks5_proxy() {
+    let (proxy, tunnels) = socks5_proxy().await;
+    through_proxy(proxy, tunnels).await;
 }

@@ -80,4 +80,42 @@ describe('client', () => {
     channel!.onmessage({ symbol: 'late' });
     expect(got).toHaveLength(1);
   });
+
+  it('calls the account and security commands with their Rust names and args', async () => {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return null;
+    });
+    await ipc.setAccountLive('binance1', true, 'pw');
+    await ipc.setAccountLive('binance1', false);
+    await ipc.removeAccount('binance1');
+    await ipc.testEndpoints('binance1');
+    await ipc.listPositions('binance2');
+    await ipc.secretAudit(null);
+    await ipc.setAppLock(null, 'new-password');
+    await ipc.unlockApp('pw');
+    await ipc.createVault('vault-pw');
+    await ipc.unlockVault('vault-pw');
+    await ipc.securityStatus();
+    expect(calls).toEqual([
+      ['set_account_live', { accountId: 'binance1', live: true, password: 'pw' }],
+      ['set_account_live', { accountId: 'binance1', live: false, password: null }],
+      ['remove_account', { accountId: 'binance1' }],
+      ['test_endpoints', { accountId: 'binance1' }],
+      ['list_positions', { accountId: 'binance2' }],
+      ['secret_audit', { accountId: null }],
+      ['set_app_lock', { current: null, new: 'new-password' }],
+      ['unlock_app', { password: 'pw' }],
+      ['create_vault', { password: 'vault-pw' }],
+      ['unlock_vault', { password: 'vault-pw' }],
+      ['security_status', {}],
+    ]);
+  });
+
+  it('knows the new error codes', () => {
+    for (const code of ['account_not_live', 'key_can_withdraw', 'key_permission_missing', 'key_invalid', 'secrets_unavailable', 'wrong_password', 'app_locked', 'has_open_orders']) {
+      expect(ipc.toAppError({ code, message: 'm' })).toEqual({ code, message: 'm' });
+    }
+  });
 });

@@ -7,7 +7,9 @@ import type {
   AccountView,
   AppError,
   AppInfo,
+  AuditView,
   Candle,
+  EndpointView,
   EquityView,
   ErrorCode,
   ExportResult,
@@ -17,8 +19,12 @@ import type {
   MarketBatch,
   OrderBook,
   OrderRecord,
+  NewAccountRequest,
   PlaceOrderRequest,
+  Position,
+  SecurityView,
   Trade,
+  UpdateAccountRequest,
 } from './bindings';
 
 export type { AppError, ErrorCode };
@@ -38,6 +44,14 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'order_not_found',
   'order_not_cancelable',
   'trading_paused',
+  'account_not_live',
+  'key_can_withdraw',
+  'key_permission_missing',
+  'key_invalid',
+  'secrets_unavailable',
+  'wrong_password',
+  'app_locked',
+  'has_open_orders',
   'venue_rejected',
   'venue_unavailable',
   'outcome_unknown',
@@ -74,17 +88,59 @@ export function toAppError(reason: unknown): AppError {
   return { code: 'internal', message: 'Unexpected error from the engine' };
 }
 
+const lockListeners = new Set<() => void>();
+
+/** Called whenever a command is refused with `app_locked` (the lock screen listens). */
+export function onAppLocked(fn: () => void): () => void {
+  lockListeners.add(fn);
+  return () => lockListeners.delete(fn);
+}
+
 async function call<T>(cmd: string, args?: InvokeArgs): Promise<T> {
   try {
     return await invoke<T>(cmd, args);
   } catch (reason) {
-    throw toAppError(reason);
+    const error = toAppError(reason);
+    if (error.code === 'app_locked') for (const fn of lockListeners) fn();
+    throw error;
   }
 }
 
 export const appInfo = (): Promise<AppInfo> => call('app_info');
 
 export const listAccounts = (): Promise<AccountView[]> => call('list_accounts');
+
+/** Connects, checks the key's permissions and stores the key; the secret is not kept here. */
+export const addAccount = (request: NewAccountRequest): Promise<AccountView> => call('add_account', { request });
+
+/** Null key fields keep the stored key. */
+export const updateAccount = (request: UpdateAccountRequest): Promise<AccountView> =>
+  call('update_account', { request });
+
+export const removeAccount = (accountId: string): Promise<void> => call('remove_account', { accountId });
+
+/** Going live needs the app password when an app lock is set. */
+export const setAccountLive = (accountId: string, live: boolean, password: string | null = null): Promise<AccountView> =>
+  call('set_account_live', { accountId, live, password });
+
+export const testEndpoints = (accountId: string): Promise<EndpointView[]> => call('test_endpoints', { accountId });
+
+export const listPositions = (accountId: string): Promise<Position[]> => call('list_positions', { accountId });
+
+/** Newest first; every account when `accountId` is null. */
+export const secretAudit = (accountId: string | null): Promise<AuditView[]> => call('secret_audit', { accountId });
+
+export const securityStatus = (): Promise<SecurityView> => call('security_status');
+
+/** Sets (`current` null), changes or removes (`next` null) the app password. */
+export const setAppLock = (current: string | null, next: string | null): Promise<SecurityView> =>
+  call('set_app_lock', { current, new: next });
+
+export const unlockApp = (password: string): Promise<SecurityView> => call('unlock_app', { password });
+
+export const createVault = (password: string): Promise<SecurityView> => call('create_vault', { password });
+
+export const unlockVault = (password: string): Promise<SecurityView> => call('unlock_vault', { password });
 
 export const listInstruments = (accountId: string): Promise<Instrument[]> =>
   call('list_instruments', { accountId });

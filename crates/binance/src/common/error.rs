@@ -10,7 +10,7 @@
 //! | -1121 invalid symbol                      | Rejected UnknownSymbol                        |
 //! | -1007 timeout, any 5xx, -1000/-1006       | Unknown (query the venue; GETs may retry)     |
 //! | -1003, -1015, -1008, 429, 418, 403        | Transient (with Retry-After when given)       |
-//! | 401, -1022, -2014, -2015 bad key/signature| Rejected Other, with a clear message          |
+//! | 401, -1022, -2014, -2015 bad key/signature| Rejected Unauthorized, with a clear message   |
 
 use keel_exchange::{ExchangeError, RejectReason};
 use serde::Deserialize;
@@ -107,7 +107,7 @@ pub fn classify_api_error(
             message: format!("Binance {code}: {msg}"),
         },
         -1022 | -2014 | -2015 => ExchangeError::rejected(
-            R::Other,
+            R::Unauthorized,
             format!(
                 "Binance refused the API key or signature ({code}: {msg}). Check the key, its \
                  permissions and IP whitelist, and that the secret matches the key."
@@ -131,7 +131,7 @@ pub fn classify_api_error(
             retry_after_ms,
         ),
         _ if status == 401 => ExchangeError::rejected(
-            R::Other,
+            R::Unauthorized,
             format!("Binance refused the API key (HTTP 401, {code}: {msg})"),
         ),
         _ if status >= 500 => ExchangeError::Unknown {
@@ -158,7 +158,7 @@ pub fn classify_http(status: u16, body: &[u8], retry_after_ms: Option<u64>) -> B
             retry_after_ms,
         ),
         401 => ExchangeError::rejected(
-            RejectReason::Other,
+            RejectReason::Unauthorized,
             "Binance refused the API key (HTTP 401): check the key and its permissions",
         ),
         s if s >= 500 => ExchangeError::Unknown {
@@ -207,7 +207,7 @@ mod tests {
         assert!(matches!(
             venue(classify_http(401, b"", None)),
             ExchangeError::Rejected {
-                reason: RejectReason::Other,
+                reason: RejectReason::Unauthorized,
                 ..
             }
         ));

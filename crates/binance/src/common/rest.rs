@@ -114,14 +114,22 @@ impl BinanceRest {
 
     /// Fetches the server time and updates the clock offset (single flight).
     pub async fn sync_clock(&self) -> ExchangeResult<i64> {
+        self.clock.resync(|| self.fetch_server_time()).await
+    }
+
+    /// Resyncs after a -1021 on a request signed at `signed_at`: one fetch per burst, even
+    /// right after a previous sync.
+    async fn resync_after(&self, signed_at: tokio::time::Instant) -> ExchangeResult<i64> {
         self.clock
-            .resync(|| async {
-                let t: ServerTime = self
-                    .public(Method::GET, &self.time_path, &[], 1, Priority::Trading)
-                    .await?;
-                Ok(t.server_time)
-            })
+            .resync_after(signed_at, || self.fetch_server_time())
             .await
+    }
+
+    async fn fetch_server_time(&self) -> ExchangeResult<i64> {
+        let t: ServerTime = self
+            .public(Method::GET, &self.time_path, &[], 1, Priority::Trading)
+            .await?;
+        Ok(t.server_time)
     }
 
     /// Sends one request and classifies the answer.
@@ -250,6 +258,7 @@ impl BinanceRest {
         let auth = self.require_auth()?.clone();
         let mut resynced = false;
         loop {
+            let signed_at = tokio::time::Instant::now();
             let query = self.signed_query(&auth, params, self.clock.venue_now_ms());
             let req = RestRequest {
                 method: method.clone(),
@@ -265,7 +274,7 @@ impl BinanceRest {
                 Err(BinanceFailure::ClockSkew { message }) if !resynced => {
                     tracing::warn!(path, %message, "Binance -1021: resyncing the server clock");
                     resynced = true;
-                    self.sync_clock().await?;
+                    self.resync_after(signed_at).await?;
                 }
                 Err(f) => return Err(Self::finish(&method, f.into_exchange())),
             }

@@ -6,7 +6,7 @@ import { MarketFeed, type CandleEvent } from './feed.svelte';
 
 const c = (min: number, close: string): Candle => ({ openTimeMs: min * 60_000, open: close, high: close, low: close, close, volume: '1' });
 const t = (id: number, price: string): Trade => ({ id, tsMs: id, price, qty: '0.1', takerSide: 'buy' });
-const batch = (over: Partial<MarketBatch> = {}): MarketBatch => ({ symbol: 'BTC/USDT', trades: [], candles: [], book: null, lastPrice: null, ...over });
+const batch = (over: Partial<MarketBatch> = {}): MarketBatch => ({ symbol: 'BTC/USDT', trades: [], candles: [], book: null, mark: null, lastPrice: null, ...over });
 
 describe('mergeCandles', () => {
   it('replaces the current candle and appends new ones', () => {
@@ -92,5 +92,17 @@ describe('MarketFeed', () => {
     channel!.onmessage(batch({ symbol: 'ETH/USDT', lastPrice: '3000' }));
     expect(feed.lastPrice).toBe('12');
     await feed.close();
+  });
+});
+
+describe('mark price', () => {
+  it('keeps the latest mark until a batch brings a new one', () => {
+    const mark = { tsMs: 1, markPrice: '65000.1', indexPrice: '64990', fundingRate: '0.0001', nextFundingMs: 2 };
+    let s = applyBatch(emptySnapshot(), batch({ mark })).next;
+    expect(s.mark).toEqual(mark);
+    s = applyBatch(s, batch({ lastPrice: '1' })).next;
+    expect(s.mark).toEqual(mark);
+    const next = { ...mark, markPrice: '65001' };
+    expect(applyBatch(s, batch({ mark: next })).next.mark).toEqual(next);
   });
 });

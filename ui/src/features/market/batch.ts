@@ -1,6 +1,6 @@
 // Pure merging of market data: history + live batches. The reactive feed wraps these.
 
-import type { Candle, MarketBatch, OrderBook, Trade } from '../../ipc/bindings';
+import type { Candle, MarkPrice, MarketBatch, OrderBook, Trade } from '../../ipc/bindings';
 import { cmp, isDecimal } from '../../lib/decimal';
 
 export const MAX_CANDLES = 1500;
@@ -61,10 +61,12 @@ export interface MarketSnapshot {
   book: OrderBook | null;
   lastPrice: string | null;
   direction: Direction;
+  /** Perpetual futures: the latest mark price and funding. */
+  mark: MarkPrice | null;
 }
 
 export function emptySnapshot(): MarketSnapshot {
-  return { candles: [], trades: [], book: null, lastPrice: null, direction: null };
+  return { candles: [], trades: [], book: null, lastPrice: null, direction: null, mark: null };
 }
 
 /** Applies one batch; `changed` lists candles to push to a chart, `rewound` asks for a full reset. */
@@ -83,6 +85,8 @@ export function applyBatch(
       book: batch.book ?? s.book,
       lastPrice,
       direction: direction(s.lastPrice, lastPrice, s.direction),
+      // Older engines leave the field out: keep what we have.
+      mark: batch.mark ?? s.mark,
     },
     changed: merged.changed,
     rewound: merged.rewound,

@@ -1,7 +1,7 @@
 // The live market of one symbol: history from commands, then batches from a Channel. Reactive
 // fields drive the price, book and tape; candles go to charts imperatively through listeners.
 
-import type { Candle, MarketBatch, OrderBook, Trade } from '../../ipc/bindings';
+import type { Candle, MarkPrice, MarketBatch, OrderBook, Trade } from '../../ipc/bindings';
 import * as ipc from '../../ipc/client';
 import { applyBatch, emptySnapshot, mergeCandles, MAX_TRADES, type Direction, type MarketSnapshot } from './batch';
 
@@ -21,6 +21,8 @@ export class MarketFeed {
   direction = $state<Direction>(null);
   book = $state.raw<OrderBook | null>(null);
   trades = $state.raw<Trade[]>([]);
+  /** Futures: mark price and funding (null on spot). */
+  mark = $state.raw<MarkPrice | null>(null);
   status = $state<FeedStatus>('idle');
   error = $state<string | null>(null);
   /** Date.now() of the last batch, for the connection dot. */
@@ -108,6 +110,7 @@ export class MarketFeed {
     this.direction = s.direction;
     this.book = s.book;
     this.trades = s.trades;
+    this.mark = s.mark;
   }
 
   #emit(e: CandleEvent): void {

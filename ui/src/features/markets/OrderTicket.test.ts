@@ -173,3 +173,102 @@ describe('OrderTicket', () => {
     expect(screen.queryByTestId('ticket-error-form')).toBeNull();
   });
 });
+
+describe('OrderTicket: conditional kinds, futures and read-only accounts', () => {
+  function setupFutures(props: Record<string, unknown> = {}) {
+    const calls: [string, unknown][] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return order({ status: 'open', filledQty: '0', filledQuote: '0' });
+    });
+    render(OrderTicket, {
+      props: { accountId: 'binance2', instrument: BTC, lastPrice: '65012.30', baseFree: '0', quoteFree: '1000', futures: true, ...props },
+    });
+    return () => calls.filter(([c]) => c === 'place_order');
+  }
+
+  it('says a read-only account cannot trade and sends nothing', async () => {
+    const placed = setupFutures({ live: false });
+    expect(screen.getByTestId('ticket-read-only').textContent).toMatch(/Read-only: switch to live on the Accounts page/);
+    const submit = screen.getByTestId('ticket-submit') as HTMLButtonElement;
+    expect(submit.disabled).toBe(true);
+    await fireEvent.submit(screen.getByTestId('order-ticket'));
+    expect(placed()).toHaveLength(0);
+  });
+
+  it('needs a trigger for a stop and shows it under the trigger field', async () => {
+    const placed = setupFutures();
+    await fireEvent.click(screen.getByTestId('ticket-kind-stop'));
+    expect(screen.getByTestId('ticket-tif')).toBeTruthy();
+    await typeInto('ticket-qty', '0.01');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    expect(screen.getByTestId('ticket-error-stop').textContent).toBe('Enter a trigger price above 0');
+    expect(placed()).toHaveLength(0);
+  });
+
+  it('sends a futures stop-market that closes the position, without an amount field', async () => {
+    const placed = setupFutures();
+    await fireEvent.click(screen.getByTestId('ticket-sell'));
+    await fireEvent.click(screen.getByTestId('ticket-kind-stop'));
+    await fireEvent.click(screen.getByTestId('ticket-cond-market'));
+    expect(screen.queryByTestId('ticket-tif')).toBeNull();
+    expect((screen.getByTestId('ticket-unit-quote') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('ticket-close-position'));
+    expect(screen.queryByTestId('ticket-qty')).toBeNull();
+    expect(screen.getByTestId('ticket-closing-note')).toBeTruthy();
+    await typeInto('ticket-stop', '60000');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(placed()).toHaveLength(1));
+    expect(placed()[0]?.[1]).toEqual({
+      request: {
+        accountId: 'binance2',
+        symbol: 'BTC/USDT',
+        side: 'sell',
+        kind: 'stop_market',
+        price: null,
+        amount: { unit: 'quote', value: '5' },
+        options: { stopPrice: '60000', timeInForce: 'gtc', reduceOnly: false, closePosition: true, positionSide: 'both' },
+      },
+    });
+  });
+
+  it('sends a reduce-only take-profit limit with its time in force and position side', async () => {
+    const placed = setupFutures();
+    await fireEvent.click(screen.getByTestId('ticket-sell'));
+    await fireEvent.click(screen.getByTestId('ticket-kind-take_profit'));
+    expect(screen.queryByTestId('ticket-close-position')).toBeNull();
+    await typeInto('ticket-stop', '70000');
+    await typeInto('ticket-price', '69990.00');
+    await typeInto('ticket-qty', '0.010');
+    await fireEvent.change(screen.getByTestId('ticket-tif'), { target: { value: 'fok' } });
+    await fireEvent.click(screen.getByTestId('ticket-reduce-only'));
+    await fireEvent.change(screen.getByTestId('ticket-position-side'), { target: { value: 'long' } });
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(placed()).toHaveLength(1));
+    expect(placed()[0]?.[1]).toEqual({
+      request: {
+        accountId: 'binance2',
+        symbol: 'BTC/USDT',
+        side: 'sell',
+        kind: 'take_profit_limit',
+        price: '69990.00',
+        amount: { unit: 'base', value: '0.010' },
+        options: { stopPrice: '70000', timeInForce: 'fok', reduceOnly: true, closePosition: false, positionSide: 'long' },
+      },
+    });
+  });
+
+  it('hides the futures flags on spot and sends post-only without options', async () => {
+    const { placed } = setup();
+    expect(screen.queryByTestId('ticket-futures')).toBeNull();
+    await fireEvent.click(screen.getByTestId('ticket-kind-limit_maker'));
+    expect(screen.queryByTestId('ticket-tif')).toBeNull();
+    await typeInto('ticket-price', '65000.00');
+    await typeInto('ticket-qty', '0.001');
+    await fireEvent.click(screen.getByTestId('ticket-submit'));
+    await waitFor(() => expect(placed()).toHaveLength(1));
+    expect(placed()[0]?.[1]).toEqual({
+      request: { accountId: 'demo', symbol: 'BTC/USDT', side: 'buy', kind: 'limit_maker', price: '65000.00', amount: { unit: 'base', value: '0.001' } },
+    });
+  });
+});

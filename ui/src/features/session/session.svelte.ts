@@ -87,6 +87,22 @@ export class Session {
     }
   }
 
+  /** Re-reads every account (connection states, live switches); keeps the old list on error. */
+  async refreshAccounts(): Promise<AccountView[]> {
+    try {
+      this.accounts = await ipc.listAccounts();
+    } catch {
+      // The next poll tries again; the Accounts page shows its own errors.
+    }
+    return this.accounts;
+  }
+
+  /** Replaces one account in the list (after an edit or the live switch). */
+  putAccount(view: AccountView): void {
+    const i = this.accounts.findIndex((a) => a.id === view.id);
+    this.accounts = i === -1 ? [...this.accounts, view] : this.accounts.map((a) => (a.id === view.id ? view : a));
+  }
+
   /** Free balance of an asset in the selected account ("0" when none). */
   free(asset: string): string {
     return this.equity?.balances.find((b) => b.asset === asset)?.free ?? '0';
