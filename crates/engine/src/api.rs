@@ -205,7 +205,7 @@ pub struct AuditView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityView {
-    /// `keychain`, `vault_file` or `unavailable`.
+    /// `keychain`, `vault_file`, `unavailable`, or `checking` while the keychain is probed.
     pub secret_store: String,
     /// Why the OS keychain cannot be used, when it cannot.
     pub keychain_error: Option<String>,

@@ -58,7 +58,7 @@ pub(crate) struct Inner {
     pub paused: AtomicBool,
     /// Set while the app lock is engaged: account and order actions are refused.
     pub locked: AtomicBool,
-    pub secrets: crate::secrets::Secrets,
+    pub secrets: Arc<crate::secrets::Secrets>,
     /// Wakes accounts waiting to reconnect (after the vault is unlocked).
     pub reconnect_now: tokio::sync::Notify,
     /// Client ids of orders being submitted right now: reconciliation leaves them alone.
@@ -104,7 +104,8 @@ impl Engine {
         store.ensure_account(&demo_row).await?;
         let paused = store.setting(PAUSED_KEY).await?.as_deref() == Some("true");
         let locked = crate::security::locked_at_start(&store).await?;
-        let secrets = crate::secrets::Secrets::new(&config);
+        let secrets = Arc::new(crate::secrets::Secrets::new(&config));
+        secrets.probe_in_background();
         let demo = demo::open_demo(&store, &config, now).await?;
         let venue: Arc<dyn Venue> = demo.clone();
         let instruments = venue.instruments().await?;

@@ -133,18 +133,32 @@ impl Secrets {
         })
     }
 
-    /// (where secrets go, why not the keychain, vault file exists, vault unlocked)
-    pub(crate) async fn status(&self) -> (String, Option<String>, bool, bool) {
-        let keychain = self.keychain().await;
+    /// Starts the keychain probe in the background (start-up never waits for it).
+    pub(crate) fn probe_in_background(self: &Arc<Self>) {
+        let secrets = self.clone();
+        tokio::spawn(async move {
+            let _ = secrets.keychain().await;
+        });
+    }
+
+    /// (where secrets go, why not the keychain, vault file exists, vault unlocked). Never
+    /// waits for the keychain probe: while it runs, the store reads `checking`.
+    pub(crate) fn status(&self) -> (String, Option<String>, bool, bool) {
         let unlocked = self.vault().is_some();
+        let keychain = if self.mode == SecretsMode::VaultFile {
+            Some(Err("Keel is set to use its encrypted vault file".to_string()))
+        } else {
+            self.keychain.get().cloned()
+        };
         let kind = match (&keychain, unlocked) {
-            (Ok(_), _) => "keychain",
-            (Err(_), true) => "vault_file",
-            (Err(_), false) => "unavailable",
+            (None, _) => "checking",
+            (Some(Ok(_)), _) => "keychain",
+            (Some(Err(_)), true) => "vault_file",
+            (Some(Err(_)), false) => "unavailable",
         };
         (
             kind.to_string(),
-            keychain.err(),
+            keychain.and_then(Result::err),
             self.vault_path.exists(),
             unlocked,
         )

@@ -51,7 +51,7 @@ pub(crate) async fn check_app_password(
 
 pub(crate) async fn status(engine: &Engine) -> AppResult<SecurityView> {
     let (secret_store, keychain_error, vault_file_exists, vault_unlocked) =
-        engine.inner.secrets.status().await;
+        engine.inner.secrets.status();
     Ok(SecurityView {
         secret_store,
         keychain_error,

@@ -103,7 +103,7 @@ export type AuditView = { accountId: string, tsMs: number, action: string, purpo
 
 export type SecurityView = { 
 /**
- * `keychain`, `vault_file` or `unavailable`.
+ * `keychain`, `vault_file`, `unavailable`, or `checking` while the keychain is probed.
  */
 secretStore: string, 
 /**
