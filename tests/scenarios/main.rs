@@ -3,8 +3,10 @@
 
 mod support;
 
+mod accounts;
 mod binance;
 mod canary;
 mod export;
 mod orders;
 mod restart;
+mod soak;

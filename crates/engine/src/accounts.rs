@@ -221,28 +221,7 @@ pub(crate) async fn add(engine: &Engine, req: NewAccountRequest) -> AppResult<Ac
         ..AccountRow::new(&id, &req.venue, &req.market, &label, now)
     };
     let venue = connect_checked(engine, &row, &credentials).await?;
-    let permissions = match venue.key_permissions().await {
-        Ok(p) => p,
-        Err(e) => {
-            venue.close().await;
-            return Err(e.into());
-        }
-    };
-    if let Some(p) = &permissions
-        && p.can_withdraw
-    {
-        venue.close().await;
-        return Err(AppError::new(
-            ErrorCode::KeyCanWithdraw,
-            "This API key can withdraw funds. Keel refuses such keys: create a key without \
-             withdrawal permission and add it again.",
-        ));
-    }
-    row.permissions = permissions
-        .as_ref()
-        .map(|p| serde_json::to_string(&permissions_view(p)))
-        .transpose()
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    row.permissions = check_key(&venue).await?;
     engine
         .inner
         .secrets
@@ -283,11 +262,21 @@ pub(crate) async fn update(engine: &Engine, req: UpdateAccountRequest) -> AppRes
     row.label = validate_label(&req.label)?;
     row.proxy = validate_proxy(req.proxy.as_deref())?;
     row.testnet = req.testnet;
-    let mut credentials = engine
-        .inner
-        .secrets
-        .get(&engine.inner.store, &row.id, Purpose::AccountEdited, now)
-        .await?;
+    // A whole new key needs nothing from the store (which may have lost the old one).
+    let mut credentials = match (&req.api_key, &req.secret) {
+        (Some(key), Some(secret)) => ApiCredentials {
+            api_key: key.0.clone(),
+            secret: secret.0.clone(),
+            passphrase: None,
+        },
+        _ => {
+            engine
+                .inner
+                .secrets
+                .get(&engine.inner.store, &row.id, Purpose::AccountEdited, now)
+                .await?
+        }
+    };
     if let Some(key) = &req.api_key {
         validate_key("API key", &key.0)?;
         credentials.api_key = key.0.clone();
@@ -301,16 +290,7 @@ pub(crate) async fn update(engine: &Engine, req: UpdateAccountRequest) -> AppRes
         credentials.passphrase = Some(p.0.clone()).filter(|p| !p.is_empty());
     }
     let venue = connect_checked(engine, &row, &credentials).await?;
-    if let Ok(Some(p)) = venue.key_permissions().await {
-        if p.can_withdraw {
-            venue.close().await;
-            return Err(AppError::new(
-                ErrorCode::KeyCanWithdraw,
-                "This API key can withdraw funds. Keel refuses such keys.",
-            ));
-        }
-        row.permissions = serde_json::to_string(&permissions_view(&p)).ok();
-    }
+    row.permissions = check_key(&venue).await?;
     engine
         .inner
         .secrets
@@ -424,22 +404,25 @@ pub(crate) async fn set_live(
         .set_account_live(account_id, live)
         .await?;
     row.live = live;
-    if let Some(account) = take(engine, account_id) {
-        // Same venue connection, new row.
-        let updated = Arc::new(Account {
-            row: row.clone(),
-            venue: account.venue.clone(),
-            instruments: account.instruments.clone(),
-            tasks: std::sync::Mutex::new(std::mem::take(
-                &mut *account.tasks.lock().unwrap_or_else(|e| e.into_inner()),
-            )),
-        });
-        engine
+    {
+        // Same venue connection and tasks, new row; swapped in place so the account never
+        // disappears for a concurrent order.
+        let mut accounts = engine
             .inner
             .accounts
             .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(account_id.to_string(), updated);
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(account) = accounts.get(account_id).cloned() {
+            let updated = Arc::new(Account {
+                row: row.clone(),
+                venue: account.venue.clone(),
+                instruments: account.instruments.clone(),
+                tasks: std::sync::Mutex::new(std::mem::take(
+                    &mut *account.tasks.lock().unwrap_or_else(|e| e.into_inner()),
+                )),
+            });
+            accounts.insert(account_id.to_string(), updated);
+        }
     }
     tracing::info!(account = %account_id, live, "account trading mode changed");
     let accounts = list(engine).await?;
@@ -472,6 +455,33 @@ fn take(engine: &Engine, account_id: &str) -> Option<Arc<Account>> {
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .remove(account_id)
+}
+
+/// Proves a freshly connected key before anything is stored: its permissions (a key that can
+/// withdraw is refused) and a signed account read. Closes the venue on any failure. Returns the
+/// permissions as stored JSON.
+async fn check_key(venue: &Arc<dyn Venue>) -> AppResult<Option<String>> {
+    let checked = async {
+        let permissions = venue.key_permissions().await?;
+        if permissions.as_ref().is_some_and(|p| p.can_withdraw) {
+            return Err(AppError::new(
+                ErrorCode::KeyCanWithdraw,
+                "This API key can withdraw funds. Keel refuses such keys: create a key without \
+                 withdrawal permission and add it again.",
+            ));
+        }
+        venue.balances().await?;
+        permissions
+            .as_ref()
+            .map(|p| serde_json::to_string(&permissions_view(p)))
+            .transpose()
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    };
+    let result = checked.await;
+    if result.is_err() {
+        venue.close().await;
+    }
+    result
 }
 
 /// Opens the venue for an account with the given keys, with a deadline and specific errors.
@@ -581,6 +591,16 @@ pub(crate) async fn connect_stored(engine: &Engine) -> AppResult<()> {
 async fn connect_with_retry(engine: Engine, row: AccountRow) {
     let mut delay = Duration::from_secs(3);
     loop {
+        // Stop when the trader removed the account, or connected it another way (edit).
+        let still_wanted = engine
+            .inner
+            .unconnected
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&row.id);
+        if !still_wanted || engine.account(&row.id).is_ok() {
+            return;
+        }
         let now = engine.inner.clock.now_ms();
         let attempt = async {
             let credentials = engine

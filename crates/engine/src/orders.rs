@@ -334,12 +334,18 @@ pub(crate) async fn cancel(
             ),
         ));
     }
-    store
-        .apply_order_change(
-            &status_change(&order.client_order_id, OrderStatus::PendingCancel, None),
-            clock.now_ms(),
-        )
-        .await?;
+    // Shown, not stored: a cancel that fails leaves the order working, and a stored
+    // PendingCancel could never go back to Open (the venue answer would be refused).
+    announce(
+        engine,
+        account_id,
+        vec![],
+        vec![OrderRecord {
+            status: OrderStatus::PendingCancel,
+            ..order.clone()
+        }],
+        false,
+    );
     match account
         .venue
         .cancel_order(&order.symbol, &order.client_order_id)
@@ -361,8 +367,12 @@ pub(crate) async fn cancel(
             record.ok_or_else(|| AppError::new(ErrorCode::Internal, "order vanished after cancel"))
         }
         Err(e) => {
-            // Whatever the venue said, learn the order's real state before reporting.
+            // Whatever the venue said, learn the order's real state before reporting, and show
+            // it (still working if the cancel did not happen).
             reconcile(engine, account_id).await?;
+            if let Some(current) = store.order(order_id).await? {
+                announce(engine, account_id, vec![], vec![current], false);
+            }
             Err(e.into())
         }
     }

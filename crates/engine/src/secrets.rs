@@ -146,7 +146,9 @@ impl Secrets {
     pub(crate) fn status(&self) -> (String, Option<String>, bool, bool) {
         let unlocked = self.vault().is_some();
         let keychain = if self.mode == SecretsMode::VaultFile {
-            Some(Err("Keel is set to use its encrypted vault file".to_string()))
+            Some(Err(
+                "Keel is set to use its encrypted vault file".to_string()
+            ))
         } else {
             self.keychain.get().cloned()
         };
