@@ -4,6 +4,7 @@
 
 mod commands;
 mod state;
+mod test_hooks;
 mod tray;
 
 use keel_engine::{Engine, EngineConfig, default_data_dir};
@@ -29,6 +30,16 @@ fn configure_webkit() {
     }
 }
 
+/// The engine's configuration: the default data directory, plus the Binance endpoints of a test
+/// server when the e2e suite asks for them (`test_hooks`; needs `KEEL_ALLOW_TEST_ENDPOINTS=1`).
+fn engine_config() -> EngineConfig {
+    let mut config = EngineConfig::new(default_data_dir());
+    if let Some(endpoints) = test_hooks::binance_endpoints() {
+        config.endpoints = endpoints;
+    }
+    config
+}
+
 fn main() {
     let started = Instant::now();
     #[cfg(target_os = "linux")]
@@ -47,7 +58,7 @@ fn main() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
-            let config = EngineConfig::new(default_data_dir());
+            let config = engine_config();
             let engine = match tauri::async_runtime::block_on(Engine::start(config)) {
                 Ok(engine) => engine,
                 Err(e) => {

@@ -4,22 +4,26 @@
 #   bash tests/e2e/run.sh            (or: cd tests/e2e && npm test)
 #
 # Needs the built app: KEEL_APP (default ${CARGO_TARGET_DIR:-target}/debug/keel-desktop, with the UI
-# embedded: `cd ui && npm ci && npm run build` before `cargo build -p keel-desktop`). Builds nothing
-# else itself; installs tauri-driver (cargo install, into ~/.cargo/bin) and the apt packages listed
+# embedded: `cd ui && npm ci && npm run build` before `cargo build -p keel-desktop`). Builds only
+# the test kit's mock-binance itself; installs tauri-driver (cargo install, into ~/.cargo/bin) and the apt packages listed
 # in tests/e2e/README.md when they are missing.
 #
 # Everything runs in ONE dbus-run-session under ONE xvfb-run: one tauri-driver (port 4444, native
 # WebKitWebDriver on 4445), the app (launched by WebKitWebDriver through lib/app-wrapper.sh, which
 # records its pid, exit code and log), the tray's dbusmenu and the test. The app gets a fresh
-# temporary KEEL_DATA_DIR and KEEL_ALLOW_EXPORT_PATH=1.
+# temporary KEEL_DATA_DIR and KEEL_ALLOW_EXPORT_PATH=1, and the mock Binance of the test kit
+# (`cargo build -p keel-testkit --bin mock-binance`, started first, killed at the end) through
+# KEEL_TEST_BINANCE_ENDPOINTS + KEEL_ALLOW_TEST_ENDPOINTS=1.
 #
 # Artifacts in artifacts/e2e/ at the repo root (git-ignored): screenshots (*.png), app.log,
-# tauri-driver.log, junit.xml, fills-export.csv, FAILED-* files for a failing step.
+# tauri-driver.log, mock-binance.log, junit.xml, fills-export.csv, FAILED-* files for a failing step.
 # Exit code: 0 when every step passed, non-zero otherwise.
 #
 # Environment: KEEL_APP (the binary), KEEL_E2E_KEEP_DATA=1 (keep the temporary data directory),
 # KEEL_E2E_ONLY=<regex> (run only the steps whose name matches, e.g. "^(a|b)\."),
-# KEEL_E2E_FILES (test files to run instead of scenario.test.js, space-separated).
+# KEEL_E2E_FILES (test files to run instead of scenario.test.js, space-separated),
+# KEEL_MOCK_BINANCE (a prebuilt mock-binance binary; skips its cargo build),
+# KEEL_E2E_BINANCE_KEY / KEEL_E2E_BINANCE_SECRET (the mock's key pair; made-up defaults).
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,7 +111,40 @@ mkdir -p "$ART"
 RUN_TMP=$(mktemp -d -t keel-e2e.XXXXXX)
 mkdir -p "$RUN_TMP/data" "$RUN_TMP/state" "$RUN_TMP/xdg-data" "$RUN_TMP/xdg-config" "$RUN_TMP/xdg-cache"
 keep() { [ "${KEEL_E2E_KEEP_DATA:-0}" = 1 ]; }
-trap 'if keep; then echo "e2e: kept $RUN_TMP"; else rm -rf "$RUN_TMP"; fi' EXIT
+MOCK_PID=
+finish() {
+  if [ -n "$MOCK_PID" ]; then kill -TERM "$MOCK_PID" 2>/dev/null || true; wait "$MOCK_PID" 2>/dev/null || true; fi
+  if keep; then echo "e2e: kept $RUN_TMP"; else rm -rf "$RUN_TMP"; fi
+}
+trap finish EXIT
+
+# ---- the mock Binance (keel-testkit's mock-binance) on loopback, before the app ----------------
+# A fixed seed and a made-up key pair: the scenario types them into the Accounts form.
+export KEEL_E2E_BINANCE_KEY=${KEEL_E2E_BINANCE_KEY:-e2eKeyQ7vN2mXc4LpR8sT1wY6zB3dF5gH9jK}
+export KEEL_E2E_BINANCE_SECRET=${KEEL_E2E_BINANCE_SECRET:-e2eSecretW4kP9xM2nB7vC5zQ8rT3yL6hJ1dG}
+if [ -z "${KEEL_MOCK_BINANCE:-}" ]; then
+  echo "e2e: building mock-binance (cargo build -p keel-testkit --bin mock-binance)"
+  (cd "$REPO" && cargo build -q -p keel-testkit --bin mock-binance)
+  KEEL_MOCK_BINANCE=${CARGO_TARGET_DIR:-$REPO/target}/debug/mock-binance
+fi
+case "$KEEL_MOCK_BINANCE" in /*) ;; *) KEEL_MOCK_BINANCE="$REPO/$KEEL_MOCK_BINANCE" ;; esac
+MOCK_BINANCE_SEED=${MOCK_BINANCE_SEED:-20260101} MOCK_BINANCE_API_KEY="$KEEL_E2E_BINANCE_KEY" \
+  MOCK_BINANCE_SECRET="$KEEL_E2E_BINANCE_SECRET" "$KEEL_MOCK_BINANCE" \
+  >"$RUN_TMP/mock-binance.json" 2>"$ART/mock-binance.log" &
+MOCK_PID=$!
+for _ in $(seq 1 100); do
+  [ -s "$RUN_TMP/mock-binance.json" ] && break
+  kill -0 "$MOCK_PID" 2>/dev/null || break
+  sleep 0.1
+done
+KEEL_TEST_BINANCE_ENDPOINTS=$(head -n 1 "$RUN_TMP/mock-binance.json" 2>/dev/null || true)
+if [ -z "$KEEL_TEST_BINANCE_ENDPOINTS" ]; then
+  echo "e2e: mock-binance did not print its URLs; see $ART/mock-binance.log" >&2
+  exit 1
+fi
+echo "e2e: mock Binance $KEEL_TEST_BINANCE_ENDPOINTS"
+# The app's test hook (src-tauri/src/test_hooks.rs) honours the endpoints only with the opt-in.
+export KEEL_TEST_BINANCE_ENDPOINTS KEEL_ALLOW_TEST_ENDPOINTS=1
 
 export KEEL_DATA_DIR="$RUN_TMP/data"
 export KEEL_ALLOW_EXPORT_PATH=1

@@ -1,6 +1,7 @@
 // Keel's end-to-end scenario: the real desktop app under Xvfb, driven through tauri-driver and
 // WebKitWebDriver, its tray through dbusmenu and its window through X11. One app session for
-// steps a-f, a second one on the same data directory for g. Run through tests/e2e/run.sh.
+// steps a-f (e1-e7: a Binance account on the test kit's mock, run between e and f), a second one on
+// the same data directory for g. Run through tests/e2e/run.sh.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -202,6 +203,284 @@ step('e. every other main screen renders', async (t) => {
   await goto(s, 'dashboard').catch(() => missingHooks.add('nav-dashboard'));
 });
 
+// ---- a Binance spot account served by the test kit's mock Binance (run.sh starts it) ----------
+
+const BINANCE_KEY = process.env.KEEL_E2E_BINANCE_KEY ?? '';
+const BINANCE_SECRET = process.env.KEEL_E2E_BINANCE_SECRET ?? '';
+const BINANCE_LABEL = 'Binance e2e spot';
+/** mock-binance keeps its BTCUSDT mid within 49,800..50,200 and prints within 5 USDT of it. */
+const MOCK_LOW = 49_790;
+const MOCK_HIGH = 50_210;
+/** The Binance account's id, once step e1 added it. @type {string|null} */
+let binanceId = null;
+
+/** @returns {string} */
+function binanceAccount() {
+  if (!binanceId) throw new Error('no Binance account (step e1 failed)');
+  return binanceId;
+}
+
+/** @param {import('./lib/webdriver.js').Session} s @returns {Promise<any>} */
+async function accountView(s, id) {
+  const accounts = await s.invoke('list_accounts');
+  return accounts.find((/** @type {any} */ a) => a.id === id) ?? null;
+}
+
+/**
+ * The id of the account card whose label is `label`, or null.
+ * @param {import('./lib/webdriver.js').Session} s @param {string} label @returns {Promise<string|null>}
+ */
+function cardOf(s, label) {
+  return s.execute(
+    `for (const card of document.querySelectorAll('[data-testid="account-row"]')) {
+       const name = card.querySelector('[data-testid="account-label"]')?.textContent?.trim();
+       if (name === arguments[0]) return card.getAttribute('data-account-id');
+     }
+     return null;`,
+    [label],
+  );
+}
+
+/**
+ * The text of `[data-testid=testid]` inside the account card of `id`, or null.
+ * @param {import('./lib/webdriver.js').Session} s @param {string} id @param {string} testid
+ * @returns {Promise<string|null>}
+ */
+function inCard(s, id, testid, what = 'textContent') {
+  return s.execute(
+    `const [id, tid, what] = arguments;
+     const el = document.querySelector('[data-testid="account-row"][data-account-id="' + id + '"] [data-testid="' + tid + '"]');
+     return el ? (what === 'textContent' ? el.textContent : el.getAttribute(what)) : null;`,
+    [id, testid, what],
+  );
+}
+
+/**
+ * Picks an account in the Markets page's account picker, by clicking its option.
+ * @param {import('./lib/webdriver.js').Session} s @param {string} id
+ */
+async function pickMarketsAccount(s, id) {
+  const option = await waitFor(() => s.find(`[data-testid="account-picker"] option[value="${id}"]`), {
+    timeout: 15_000,
+    what: `an option for account ${id} in account-picker`,
+  });
+  await click(s, 'account-picker');
+  await option.click();
+  await waitFor(async () => (await (await byTestId(s, 'account-picker')).property('value')) === id, {
+    timeout: 10_000,
+    what: `account-picker to show ${id}`,
+  });
+}
+
+/** @param {import('./lib/webdriver.js').Session} s */
+async function openOrderRows(s) {
+  /** @type {string[]} */
+  const out = [];
+  for (const row of await s.findAll('[data-testid="open-order-row"]')) out.push(await row.text().catch(() => ''));
+  return out;
+}
+
+step('e1. Accounts: a Binance spot account connects with the key typed into the form', async (t) => {
+  assert.ok(BINANCE_KEY && BINANCE_SECRET, 'KEEL_E2E_BINANCE_KEY/SECRET are not set: run through tests/e2e/run.sh');
+  const s = current().session;
+  await goto(s, 'accounts');
+  await click(s, 'account-add');
+  await byTestId(s, 'account-form');
+  const venue = await byTestId(s, 'form-venue');
+  assert.equal(await venue.property('value'), 'binance', 'the form should offer Binance');
+  await click(s, 'form-market-spot');
+  await typeInto(s, 'form-label', BINANCE_LABEL);
+  await typeInto(s, 'form-api-key', BINANCE_KEY);
+  await typeInto(s, 'form-secret', BINANCE_SECRET);
+  assert.equal(await (await byTestId(s, 'form-secret')).attribute('type'), 'password', 'the secret is masked while typed');
+  await click(s, 'form-submit');
+  // The form closes when the engine accepted the key (it connects and checks permissions first).
+  await waitFor(async () => !(await s.byTestId('account-form')), {
+    timeout: 45_000,
+    interval: 300,
+    what: 'the account form to close (a form-error would say why)',
+  }).catch(async (e) => {
+    const err = await s.byTestId('form-error');
+    throw new Error(`${e.message}; form says: ${err ? await err.text() : '(no form-error)'}`);
+  });
+  const id = await waitFor(() => cardOf(s, BINANCE_LABEL), { timeout: 15_000, what: `a card labelled ${BINANCE_LABEL}` });
+  binanceId = id;
+  t.diagnostic(`account ${id}`);
+
+  // Connected, with the key's permissions from the venue.
+  await waitFor(async () => (await inCard(s, id, 'connection-state', 'data-state')) === 'connected', {
+    timeout: 30_000,
+    what: 'the Binance card to show connected',
+  });
+  for (const [perm, want] of [['read', 'true'], ['spot', 'true'], ['withdraw', 'false']]) {
+    assert.equal(await inCard(s, id, `perm-${perm}`, 'data-granted'), want, `permission chip ${perm}`);
+  }
+  const ipChip = await inCard(s, id, 'perm-ip');
+  const warnings = (await inCard(s, id, 'account-warnings')) ?? '';
+  if (ipChip !== null) {
+    assert.doesNotMatch(warnings, /IP address/i, 'an IP-restricted key should not carry the IP warning');
+    t.diagnostic('key is IP restricted: chip shown, no IP warning');
+  } else {
+    assert.match(warnings, /IP address/i, 'an unrestricted key should carry the IP warning');
+    t.diagnostic(`IP warning: ${warnings}`);
+  }
+
+  // The key went to the OS keychain (gnome-keyring in this D-Bus session), shown only as a hint.
+  const store = (await inCard(s, id, 'secret-store-label')) ?? '';
+  assert.match(store, /keychain/i, `the card says the key is in "${store}"`);
+  const hint = (await inCard(s, id, 'key-hint')) ?? '';
+  assert.ok(hint.length > 0 && !hint.includes(BINANCE_KEY), `the key hint "${hint}" should be a hint, not the key`);
+  const view = await accountView(s, id);
+  assert.equal(view.secretStore, 'keychain');
+  assert.equal(view.live, false, 'a new account starts read-only');
+  t.diagnostic(`key ${hint} in ${store}; permissions ${JSON.stringify(view.permissions)}`);
+  await screenshot(s, 'accounts-binance');
+});
+
+step('e2. the Binance account is switched to live trading', async () => {
+  const s = current().session;
+  const id = binanceAccount();
+  await s.execute(
+    `document.querySelector('[data-testid="account-row"][data-account-id="${id}"] [data-testid="live-switch"]').scrollIntoView({block: 'center'})`,
+  );
+  const sw = await waitFor(() => s.find(`[data-testid="account-row"][data-account-id="${id}"] [data-testid="live-switch"]`), {
+    what: 'the live switch',
+  });
+  assert.equal(await sw.attribute('aria-checked'), 'false');
+  await sw.click();
+  await waitFor(async () => (await sw.attribute('aria-checked')) === 'true', { timeout: 15_000, what: 'the switch to read live' });
+  await waitForText(s, '[data-testid="toast"]', /can now place orders/i, 10_000);
+  assert.equal((await accountView(s, id)).live, true, 'list_accounts should say live');
+});
+
+step('e3. Markets on the Binance account: the price moves with the mock\'s prints', async (t) => {
+  const s = current().session;
+  const id = binanceAccount();
+  await goto(s, 'markets');
+  await pickMarketsAccount(s, id);
+  const inRange = (/** @type {number|null} */ p) => p !== null && p >= MOCK_LOW && p <= MOCK_HIGH;
+  const first = await waitFor(
+    async () => {
+      const p = await lastPrice(s);
+      return inRange(p) ? p : null;
+    },
+    { timeout: 30_000, what: `last-price within the mock's ${MOCK_LOW}..${MOCK_HIGH}` },
+  );
+  const moved = await waitFor(
+    async () => {
+      const p = await lastPrice(s);
+      return inRange(p) && p !== first ? p : null;
+    },
+    { timeout: 15_000, interval: 200, what: `last-price to move from ${first}` },
+  );
+  t.diagnostic(`Binance BTC/USDT ${first} -> ${moved}`);
+  const trades = await s.invoke('get_recent_trades', { accountId: id, symbol: SYMBOL, limit: 5 });
+  assert.ok(trades.length > 0, 'no recent trades from the mock');
+  for (const tr of trades) assert.ok(inRange(Number(tr.price)), `trade at ${tr.price} is not the mock's`);
+});
+
+step('e4. a limit buy below the market rests, then is canceled', async (t) => {
+  const s = current().session;
+  const id = binanceAccount();
+  const before = (await s.invoke('list_open_orders', { accountId: id })).length;
+  await click(s, 'ticket-buy');
+  await click(s, 'ticket-kind-limit');
+  await typeInto(s, 'ticket-price', '45000');
+  await typeInto(s, 'ticket-qty', '0.001');
+  await click(s, 'ticket-submit');
+  const [, row] = await waitForText(s, '[data-testid="open-order-row"]', /45,?000/, 20_000);
+  t.diagnostic(`open order: ${row.replace(/\s+/g, ' ')}`);
+  const open = await waitFor(
+    async () => {
+      const orders = await s.invoke('list_open_orders', { accountId: id });
+      const o = orders.find((/** @type {any} */ o) => Number(o.price) === 45000 && o.side === 'buy');
+      return o && o.venueOrderId && o.status === 'open' ? o : null;
+    },
+    { timeout: 15_000, what: 'the limit order open at the venue' },
+  );
+  assert.equal((await s.invoke('list_open_orders', { accountId: id })).length, before + 1);
+  await screenshot(s, 'markets-binance-open-order');
+
+  const cancel = await waitFor(
+    () => s.find(`[data-testid="open-order-row"][data-order-id="${open.id}"] [data-testid="cancel-order"]`),
+    { what: 'the order row\'s cancel button' },
+  );
+  await cancel.click();
+  await waitFor(async () => !(await s.find(`[data-testid="open-order-row"][data-order-id="${open.id}"]`)), {
+    timeout: 20_000,
+    what: 'the canceled order to leave the open orders',
+  });
+  await waitFor(
+    async () => !(await s.invoke('list_open_orders', { accountId: id })).some((/** @type {any} */ o) => o.id === open.id),
+    { timeout: 10_000, what: 'list_open_orders without the canceled order' },
+  );
+  const rows = await openOrderRows(s);
+  assert.ok(!rows.some((r) => /45,?000/.test(r)), `a 45,000 order is still listed: ${JSON.stringify(rows)}`);
+});
+
+step('e5. a small market buy on Binance fills near the mock\'s price', async (t) => {
+  const s = current().session;
+  const id = binanceAccount();
+  const before = await s.invoke('list_fills', { filter: { accountId: id } });
+  await ticketMarketBuy(s, '0.001');
+  const [, toast] = await waitForText(s, '[data-testid="toast"]', /fill|bought/i, 20_000);
+  t.diagnostic(`toast: ${toast}`);
+  const fills = await waitFor(
+    async () => {
+      const now = await s.invoke('list_fills', { filter: { accountId: id } });
+      return now.length > before.length ? now : null;
+    },
+    { timeout: 15_000, what: 'a new Binance fill in list_fills' },
+  );
+  const known = new Set(before.map((/** @type {any} */ f) => `${f.venueOrderId}/${f.tradeId}`));
+  const added = fills.filter((/** @type {any} */ f) => !known.has(`${f.venueOrderId}/${f.tradeId}`));
+  const buy = added.find((/** @type {any} */ f) => f.symbol === SYMBOL && f.side === 'buy' && f.venue === 'binance');
+  assert.ok(buy, `no Binance BTC/USDT buy among the new fills: ${JSON.stringify(added)}`);
+  const qty = added.filter((/** @type {any} */ f) => f.venueOrderId === buy.venueOrderId).reduce((a, /** @type {any} */ f) => a + Number(f.qty), 0);
+  assert.ok(Math.abs(qty - 0.001) < 1e-12, `the order filled ${qty} BTC, not 0.001`);
+  // The mock's book: asks from mid+10 (mid within 49,800..50,200).
+  assert.ok(Number(buy.price) >= MOCK_LOW && Number(buy.price) <= MOCK_HIGH + 30, `filled at ${buy.price}, not near the mock's book`);
+  t.diagnostic(`filled ${qty} BTC at ${buy.price} (fee ${buy.fee} ${buy.feeAsset})`);
+  await sleep(500); // let the toast and the balances settle for the picture
+  await screenshot(s, 'markets-binance');
+});
+
+step('e6. the webview and the data directory hold no secret', async (t) => {
+  const s = current().session;
+  const dump = await s.execute(`
+    const all = (st) => { const o = {}; for (let i = 0; i < st.length; i++) { const k = st.key(i); o[k] = st.getItem(k); } return JSON.stringify(o); };
+    const values = [...document.querySelectorAll('input, textarea')].map((e) => e.value).join('\\n');
+    return { local: all(localStorage), session: all(sessionStorage), html: document.documentElement.outerHTML, values };`);
+  t.diagnostic(`localStorage ${dump.local.length} chars, sessionStorage ${dump.session.length}, html ${dump.html.length}`);
+  for (const [where, text] of Object.entries(dump)) {
+    assert.ok(!String(text).includes(BINANCE_SECRET), `the API secret is in the webview's ${where}`);
+    assert.ok(!String(text).includes(BINANCE_KEY), `the full API key is in the webview's ${where}`);
+  }
+  // The secret went to the keychain: no file under KEEL_DATA_DIR may hold it (database, WAL, logs).
+  const { readdirSync, statSync } = await import('node:fs');
+  /** @param {string} dir @returns {string[]} */
+  const files = (dir) =>
+    readdirSync(dir).flatMap((n) => {
+      const p = path.join(dir, n);
+      return statSync(p).isDirectory() ? files(p) : [p];
+    });
+  const scanned = files(config.dataDir);
+  for (const f of scanned) {
+    const bytes = readFileSync(f);
+    assert.ok(!bytes.includes(BINANCE_SECRET), `the API secret is stored in clear in ${f}`);
+  }
+  const log = path.join(config.artifacts, 'app.log');
+  if (existsSync(log)) assert.ok(!readFileSync(log).includes(BINANCE_SECRET), 'the API secret is in the app log');
+  t.diagnostic(`no secret in ${scanned.length} data files nor app.log`);
+});
+
+step('e7. back on the Demo account for the tray steps', async () => {
+  const s = current().session;
+  await goto(s, 'markets');
+  await pickMarketsAccount(s, 'demo');
+  await goto(s, 'dashboard');
+});
+
 /** @type {import('./lib/tray.js').TrayMenu|null} */
 let tray = null;
 
@@ -332,4 +611,25 @@ step('g. after a restart on the same data directory, History still shows the fil
   t.diagnostic(`after restart: dataDir=${info.dataDir} tradingPaused=${info.tradingPaused}`);
   assert.equal(path.resolve(info.dataDir), path.resolve(config.dataDir), 'the app did not use KEEL_DATA_DIR');
   await screenshot(s, 'history-after-restart');
+});
+
+step('g2. after the restart the Binance account reconnects with its key from the keychain', async (t) => {
+  const s = current().session;
+  const id = binanceAccount();
+  const view = await waitFor(
+    async () => {
+      const v = await accountView(s, id);
+      return v && v.connection.state === 'connected' ? v : null;
+    },
+    { timeout: 30_000, what: `account ${id} connected after the restart` },
+  );
+  assert.equal(view.secretStore, 'keychain');
+  assert.equal(view.live, true, 'the account should still be live after the restart');
+  await goto(s, 'accounts');
+  await waitFor(async () => (await inCard(s, id, 'connection-state', 'data-state')) === 'connected', {
+    timeout: 15_000,
+    what: 'the card to show connected',
+  });
+  t.diagnostic(`after restart: ${view.label} ${view.connection.state} (${view.connection.detail ?? ''})`);
+  await screenshot(s, 'accounts-after-restart');
 });

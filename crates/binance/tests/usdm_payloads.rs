@@ -670,7 +670,10 @@ fn trade_lite_algo_update_and_config_update() {
         UserEvent::Algo {
             update,
             reject_reason,
+            actual_order_id,
         } => {
+            assert_eq!(actual_order_id, None, "`ai` is empty before the trigger");
+            assert_eq!(update.filled_qty, dec!(0));
             assert_eq!(
                 (
                     update.client_order_id.as_str(),
@@ -687,6 +690,56 @@ fn trade_lite_algo_update_and_config_update() {
         }
         other => panic!("{other:?}"),
     }
+    // The lifecycle after the trigger: `ai` names the placed order, `aq` is what it executed
+    // (Binance USD-M "Event: Algo Order Update").
+    let algo = |status: &str, ai: &str, aq: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&text("ws_user_algo_update_new.json")).expect("json");
+        v["o"]["X"] = serde_json::json!(status);
+        v["o"]["ai"] = serde_json::json!(ai);
+        v["o"]["aq"] = serde_json::json!(aq);
+        v["o"]["ap"] = serde_json::json!("750.5");
+        match user(&v.to_string()) {
+            UserEvent::Algo {
+                update,
+                actual_order_id,
+                ..
+            } => (
+                update.status,
+                update.filled_qty,
+                update.filled_quote,
+                actual_order_id,
+            ),
+            other => panic!("{other:?}"),
+        }
+    };
+    let z = dec!(0);
+    assert_eq!(algo("TRIGGERING", "", "0"), (OrderStatus::Open, z, z, None));
+    assert_eq!(
+        algo("TRIGGERED", "88937381063", "0"),
+        (OrderStatus::Open, z, z, Some(88937381063))
+    );
+    assert_eq!(
+        algo("TRIGGERED", "88937381063", "0.005"),
+        (
+            OrderStatus::PartiallyFilled,
+            dec!(0.005),
+            dec!(3.7525),
+            Some(88937381063)
+        )
+    );
+    assert_eq!(
+        algo("FINISHED", "88937381063", "0.01").0,
+        OrderStatus::Filled
+    );
+    assert_eq!(
+        algo("FINISHED", "88937381063", "0.005").0,
+        OrderStatus::Canceled,
+        "its order closed part-filled"
+    );
+    assert_eq!(algo("CANCELED", "", "0").0, OrderStatus::Canceled);
+    assert_eq!(algo("EXPIRED", "", "0").0, OrderStatus::Expired);
+    assert_eq!(algo("REJECTED", "", "0").0, OrderStatus::Rejected);
     let cfg = r#"{"e":"ACCOUNT_CONFIG_UPDATE","E":1611646737479,"T":1611646737476,"ac":{"s":"BTCUSDT","l":25}}"#;
     assert_eq!(
         user(cfg),

@@ -43,6 +43,8 @@ struct Ledger {
     market_frames: Vec<String>,
     next_order_id: u64,
     orders: BTreeMap<String, Value>,
+    /// Algo orders by clientAlgoId.
+    algos: BTreeMap<String, Value>,
     trades: Vec<Value>,
 }
 
@@ -181,6 +183,59 @@ async fn rest(State(m): State<Mock>, method: Method, uri: Uri, headers: HeaderMa
             "enableFutures": true, "permitsUniversalTransfer": false, "enableVanillaOptions": false,
             "enableSpotAndMarginTrading": false
         })),
+        ("POST", "/fapi/v1/order")
+            if param(&q, "type")
+                .is_some_and(|t| t.contains("STOP") || t.contains("TAKE_PROFIT")) =>
+        {
+            error(
+                -4120,
+                "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.",
+            )
+        }
+        ("POST", "/fapi/v1/algoOrder") => {
+            let mut l = m.ledger();
+            l.next_order_id += 1;
+            let caid = param(&q, "clientAlgoId").unwrap_or_default().to_string();
+            // Shape: Binance USD-M "New Algo Order" / "Query Algo Order" response.
+            let algo = json!({
+                "algoId": 2_146_000 + l.next_order_id, "clientAlgoId": caid, "algoType": "CONDITIONAL",
+                "orderType": param(&q, "type"), "symbol": param(&q, "symbol"), "side": param(&q, "side"),
+                "positionSide": "BOTH", "timeInForce": "GTC", "quantity": param(&q, "quantity"),
+                "algoStatus": "NEW", "actualOrderId": "", "actualPrice": "0.00000",
+                "triggerPrice": param(&q, "triggerPrice"), "price": "0.000", "icebergQuantity": null,
+                "selfTradePreventionMode": "EXPIRE_TAKER", "workingType": "CONTRACT_PRICE",
+                "priceMatch": "NONE", "closePosition": false, "priceProtect": false,
+                "reduceOnly": param(&q, "reduceOnly") == Some("true"), "createTime": now,
+                "updateTime": now, "triggerTime": 0, "goodTillDate": 0
+            });
+            l.algos.insert(caid, algo.clone());
+            ok(algo)
+        }
+        (verb @ ("GET" | "DELETE"), "/fapi/v1/algoOrder") => {
+            let mut l = m.ledger();
+            let found = match (param(&q, "clientAlgoId"), param(&q, "algoId")) {
+                (Some(cid), _) => l.algos.get_mut(cid),
+                (None, Some(id)) => l
+                    .algos
+                    .values_mut()
+                    .find(|o| o["algoId"].as_u64() == id.parse().ok()),
+                _ => None,
+            };
+            match found {
+                None if verb == "GET" => error(-2013, "Order does not exist."),
+                None => error(-2011, "Unknown order sent."),
+                Some(o) if verb == "DELETE" => {
+                    if o["algoStatus"] != "NEW" {
+                        return error(-2011, "Unknown order sent.");
+                    }
+                    o["algoStatus"] = json!("CANCELED");
+                    ok(
+                        json!({"algoId": o["algoId"], "clientAlgoId": o["clientAlgoId"], "code": "200", "msg": "success"}),
+                    )
+                }
+                Some(o) => ok(o.clone()),
+            }
+        }
         ("POST", "/fapi/v1/order") => {
             let mut l = m.ledger();
             l.next_order_id += 1;
@@ -424,7 +479,8 @@ async fn connect_trade_and_user_stream() {
         (10, MarginType::Cross)
     );
 
-    // A reduce-only STOP_MARKET: the exact parameters, in order.
+    // A reduce-only STOP_MARKET goes to the algo service (since 2025-12-09 /fapi/v1/order
+    // answers -4120): the exact parameters, in order.
     let ack = venue
         .submit_order(&stop_order("k1stop"))
         .await
@@ -434,20 +490,22 @@ async fn connect_trade_and_user_stream() {
         (OrderKind::StopMarket, OrderStatus::Open)
     );
     assert_eq!(ack.order.client_order_id, "k1stop");
-    let sent = mock.requests_to("POST", "/fapi/v1/order");
+    assert_eq!(ack.order.venue_order_id, "2146001", "the algoId");
+    assert!(mock.requests_to("POST", "/fapi/v1/order").is_empty());
+    let sent = mock.requests_to("POST", "/fapi/v1/algoOrder");
     assert_eq!(sent.len(), 1);
     let keys: Vec<&str> = sent[0].iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
         keys,
         [
+            "algoType",
             "symbol",
             "side",
             "type",
             "quantity",
-            "stopPrice",
+            "triggerPrice",
             "reduceOnly",
-            "newClientOrderId",
-            "newOrderRespType",
+            "clientAlgoId",
             "selfTradePreventionMode",
             "recvWindow",
             "timestamp",
@@ -456,14 +514,14 @@ async fn connect_trade_and_user_stream() {
     );
     let q = &sent[0];
     for (k, v) in [
+        ("algoType", "CONDITIONAL"),
         ("symbol", "BTCUSDT"),
         ("side", "SELL"),
         ("type", "STOP_MARKET"),
         ("quantity", "0.01"),
-        ("stopPrice", "58000"),
+        ("triggerPrice", "58000"),
         ("reduceOnly", "true"),
-        ("newClientOrderId", "k1stop"),
-        ("newOrderRespType", "RESULT"),
+        ("clientAlgoId", "k1stop"),
         ("selfTradePreventionMode", "EXPIRE_TAKER"),
         ("recvWindow", "5000"),
     ] {
@@ -475,14 +533,23 @@ async fn connect_trade_and_user_stream() {
         "hex HMAC-SHA256"
     );
 
-    // Query by Keel's id; an order the venue never saw is None (-2013).
+    // Query by Keel's id: the algo service; an order the venue never saw is None (-2013 from
+    // both the regular and the algo lookup).
     let found = venue
         .query_order("BTC/USDT", "k1stop")
         .await
-        .expect("query");
+        .expect("query")
+        .expect("found");
     assert_eq!(
-        found.map(|o| o.venue_order_id),
-        Some(ack.order.venue_order_id.clone())
+        (found.venue_order_id.as_str(), found.status),
+        ("2146001", OrderStatus::Open)
+    );
+    assert_eq!(
+        param(
+            &mock.requests_to("GET", "/fapi/v1/algoOrder")[0],
+            "clientAlgoId"
+        ),
+        Some("k1stop")
     );
     assert_eq!(
         venue
@@ -492,13 +559,122 @@ async fn connect_trade_and_user_stream() {
         None
     );
     let q = mock.requests_to("GET", "/fapi/v1/order");
-    assert_eq!(param(&q[0], "origClientOrderId"), Some("k1stop"));
+    assert_eq!(param(&q[0], "origClientOrderId"), Some("knever"));
+    let algo_q = mock.requests_to("GET", "/fapi/v1/algoOrder");
+    assert_eq!(param(&algo_q[1], "clientAlgoId"), Some("knever"));
 
     let canceled = venue
         .cancel_order("BTC/USDT", "k1stop")
         .await
         .expect("cancel");
-    assert_eq!(canceled.status, OrderStatus::Canceled);
+    assert_eq!(
+        (canceled.status, canceled.client_order_id.as_str()),
+        (OrderStatus::Canceled, "k1stop")
+    );
+    assert_eq!(
+        param(
+            &mock.requests_to("DELETE", "/fapi/v1/algoOrder")[0],
+            "clientAlgoId"
+        ),
+        Some("k1stop")
+    );
+    assert!(mock.requests_to("DELETE", "/fapi/v1/order").is_empty());
+
+    // A second stop triggers: ALGO_UPDATE names the order it placed (`ai`); that order's
+    // fill, whatever client id Binance gave it, is Keel's order's fill.
+    venue
+        .submit_order(&stop_order("k3stop"))
+        .await
+        .expect("submit");
+    let mut triggered = fixture("ws_user_algo_update_new.json");
+    triggered["o"]["caid"] = json!("k3stop");
+    triggered["o"]["aid"] = json!(2146002);
+    triggered["o"]["s"] = json!("BTCUSDT");
+    triggered["o"]["o"] = json!("STOP_MARKET");
+    triggered["o"]["X"] = json!("TRIGGERED");
+    triggered["o"]["ai"] = json!("88937381063");
+    triggered["o"]["rm"] = json!("");
+    mock.push_user("key-1", triggered);
+    match next_exec(&mut exec).await {
+        ExecutionEvent::Order(o) => {
+            assert_eq!(
+                (
+                    o.client_order_id.as_str(),
+                    o.venue_order_id.as_str(),
+                    o.status
+                ),
+                ("k3stop", "2146002", OrderStatus::Open)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    mock.push_user(
+        "key-1",
+        trade_update("x-generated-by-venue", 88937381063, 9100, "FILLED"),
+    );
+    match next_exec(&mut exec).await {
+        ExecutionEvent::Fill(f) => assert_eq!(
+            (
+                f.client_order_id.as_str(),
+                f.venue_order_id.as_str(),
+                f.trade_id.as_str()
+            ),
+            ("k3stop", "88937381063", "9100")
+        ),
+        other => panic!("{other:?}"),
+    }
+    match next_exec(&mut exec).await {
+        ExecutionEvent::Order(o) => assert_eq!(
+            (
+                o.client_order_id.as_str(),
+                o.venue_order_id.as_str(),
+                o.status
+            ),
+            ("k3stop", "2146002", OrderStatus::Filled)
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Its fills over REST, by the algoId: the algo query gives the placed order, whose trades
+    // are read.
+    {
+        let mut l = mock.ledger();
+        let a = l.algos.get_mut("k3stop").expect("algo");
+        a["algoStatus"] = json!("FINISHED");
+        a["actualOrderId"] = json!("88937381063");
+        l.trades.push(json!({
+            "buyer": false, "commission": "0.02", "commissionAsset": "USDT", "id": 9100,
+            "maker": false, "orderId": 88937381063u64, "positionSide": "BOTH", "price": "57990.0",
+            "qty": "0.010", "quoteQty": "579.9", "realizedPnl": "0", "side": "SELL",
+            "symbol": "BTCUSDT", "time": 1_700_000_000_000i64
+        }));
+    }
+    let fills = venue
+        .order_fills("BTC/USDT", "2146002")
+        .await
+        .expect("fills");
+    assert_eq!(fills.len(), 1);
+    assert_eq!(
+        (
+            fills[0].client_order_id.as_str(),
+            fills[0].trade_id.as_str(),
+            fills[0].qty
+        ),
+        ("k3stop", "9100", dec!(0.010))
+    );
+    let by_id = mock.requests_to("GET", "/fapi/v1/algoOrder");
+    assert_eq!(
+        param(by_id.last().expect("algo query"), "algoId"),
+        Some("2146002")
+    );
+    assert_eq!(
+        param(
+            mock.requests_to("GET", "/fapi/v1/userTrades")
+                .last()
+                .expect("trades"),
+            "orderId"
+        ),
+        Some("88937381063")
+    );
 
     // A fill on the user stream: the Fill first, then the order.
     mock.push_user(
@@ -594,10 +770,11 @@ async fn listen_key_expiry_recreates_the_key_without_missing_a_fill() {
     })
     .await;
 
-    let ack = venue
-        .submit_order(&stop_order("k3stop"))
-        .await
-        .expect("submit");
+    let mut resting = stop_order("k3lim");
+    resting.kind = OrderKind::Limit;
+    resting.price = Some(dec!(61000.0));
+    resting.options.stop_price = None;
+    let ack = venue.submit_order(&resting).await.expect("submit");
     let order_id: u64 = ack.order.venue_order_id.parse().expect("numeric id");
     // The order fills while the stream is about to die: the venue has the trade, the stream
     // never says so.
@@ -632,7 +809,7 @@ async fn listen_key_expiry_recreates_the_key_without_missing_a_fill() {
             fills[0].trade_id.as_str(),
             fills[0].client_order_id.as_str()
         ),
-        ("777", "k3stop")
+        ("777", "k3lim")
     );
     assert_eq!(
         param(&mock.requests_to("GET", "/fapi/v1/userTrades")[0], "symbol"),
@@ -640,7 +817,7 @@ async fn listen_key_expiry_recreates_the_key_without_missing_a_fill() {
     );
 
     // The new stream delivers.
-    mock.push_user("key-2", trade_update("k3stop", order_id, 778, "FILLED"));
+    mock.push_user("key-2", trade_update("k3lim", order_id, 778, "FILLED"));
     match next_exec(&mut exec).await {
         ExecutionEvent::Fill(f) => assert_eq!(f.trade_id, "778"),
         other => panic!("{other:?}"),

@@ -63,10 +63,18 @@ pub(crate) fn connection_view(health: &VenueHealth) -> ConnectionView {
         ConnectionState::Reconnecting { attempt, reason } => {
             ("reconnecting", Some(format!("attempt {attempt}: {reason}")))
         }
-        ConnectionState::RateLimited { until_ms } => (
-            "rate_limited",
-            Some(format!("requests wait until {until_ms} (venue rate limit)")),
-        ),
+        ConnectionState::RateLimited { until_ms } => {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let secs = ((until_ms - now_ms).max(0) + 999) / 1000;
+            (
+                "rate_limited",
+                Some(format!(
+                    "the exchange asked Keel to slow down: requests wait {secs} s"
+                )),
+            )
+        }
         ConnectionState::Down { reason } => ("down", Some(reason.clone())),
     };
     ConnectionView {

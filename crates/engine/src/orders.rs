@@ -201,10 +201,10 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     if !options.close_position {
         instrument.validate(req.kind, price, req.amount, reference)?;
     }
-    let balances = account.venue.balances().await?;
-    let fees = account.venue.fee_rates(&req.symbol).await?;
     // Futures margin is the venue's to check (leverage, positions); spot funds are checked here.
     if account.row.market != "futures" {
+        let balances = account.venue.balances().await?;
+        let fees = account.venue.fee_rates(&req.symbol).await?;
         check_funds(
             &balances,
             instrument,

@@ -143,6 +143,73 @@ pub struct Fill {
     pub position_side: String,
 }
 
+/// Status of a conditional order held by Binance's algo service, as `algoStatus` / the
+/// `ALGO_UPDATE` `X` field spell it (USD-M "Event: Algo Order Update",
+/// developers.binance.com/docs/derivatives/usds-margined-futures/user-data-streams/Event-Algo-Order-Update).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlgoStatus {
+    /// Waiting for its trigger.
+    New,
+    /// Triggered, being sent to the matching engine.
+    Triggering,
+    /// Its order is in the matching engine.
+    Triggered,
+    /// Its order was filled or closed in the matching engine.
+    Finished,
+    /// Cancelled by the user.
+    Canceled,
+    /// Cancelled by the system.
+    Expired,
+    /// Refused by the matching engine when triggered (e.g. margin).
+    Rejected,
+}
+
+impl AlgoStatus {
+    /// Binance spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlgoStatus::New => "NEW",
+            AlgoStatus::Triggering => "TRIGGERING",
+            AlgoStatus::Triggered => "TRIGGERED",
+            AlgoStatus::Finished => "FINISHED",
+            AlgoStatus::Canceled => "CANCELED",
+            AlgoStatus::Expired => "EXPIRED",
+            AlgoStatus::Rejected => "REJECTED",
+        }
+    }
+
+    /// NEW, TRIGGERING or TRIGGERED: listed by `openAlgoOrders`.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            AlgoStatus::New | AlgoStatus::Triggering | AlgoStatus::Triggered
+        )
+    }
+}
+
+/// A USD-M conditional order (`POST /fapi/v1/algoOrder`). When its trigger is crossed it
+/// places `order` in the matching engine (as `MARKET` or `LIMIT`, with the client algo id as
+/// its client order id); that order's id is `actual_order_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlgoOrder {
+    /// `algoId`.
+    pub algo_id: u64,
+    /// `clientAlgoId` (given or generated).
+    pub client_algo_id: String,
+    /// Status.
+    pub status: AlgoStatus,
+    /// The order placed when triggered.
+    pub actual_order_id: Option<u64>,
+    /// Trigger time (0 until triggered).
+    pub trigger_time: i64,
+    /// Why it was rejected or why its order could not work (`rm`), empty otherwise.
+    pub reject_reason: String,
+    /// The order it stands for: `order_type`/`orig_type` the conditional type, `stop_price`
+    /// the trigger price, `order_id` 0, `working` false. Once triggered, the ledger's order
+    /// `actual_order_id` carries the executions.
+    pub order: Order,
+}
+
 /// A spot balance.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SpotBalance {
@@ -186,6 +253,8 @@ pub struct Ledger {
     pub leverage: BTreeMap<String, u32>,
     /// Futures margin type per symbol (`cross` / `isolated`).
     pub margin_type: BTreeMap<String, String>,
+    /// USD-M conditional orders, in placement order.
+    pub algo_orders: Vec<AlgoOrder>,
 }
 
 impl Ledger {
@@ -197,12 +266,32 @@ impl Ledger {
             .collect()
     }
 
-    /// The latest order of `market` with this client order id.
+    /// The latest order of `market` with this client order id. A futures conditional order
+    /// (placed with this `clientAlgoId`) counts: its triggered order once there is one, before
+    /// that the order it stands for ([`AlgoOrder::order`]).
     pub fn order_by_client_id(&self, market: Market, client_order_id: &str) -> Option<&Order> {
-        self.orders
+        let regular = self
+            .orders
             .iter()
             .rev()
-            .find(|o| o.market == market && o.client_order_id == client_order_id)
+            .find(|o| o.market == market && o.client_order_id == client_order_id);
+        let pending = self
+            .algo_order(client_order_id)
+            .filter(|a| market == Market::Futures && a.actual_order_id.is_none())
+            .map(|a| &a.order);
+        match (regular, pending) {
+            (Some(r), Some(a)) if a.time >= r.time => Some(a),
+            (Some(r), _) => Some(r),
+            (None, a) => a,
+        }
+    }
+
+    /// The latest conditional order with this `clientAlgoId`.
+    pub fn algo_order(&self, client_algo_id: &str) -> Option<&AlgoOrder> {
+        self.algo_orders
+            .iter()
+            .rev()
+            .find(|a| a.client_algo_id == client_algo_id)
     }
 
     /// The order with this venue id.

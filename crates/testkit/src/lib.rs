@@ -70,6 +70,6 @@ mod stats;
 pub use binance::{FaultHandle, MockBinance, hmac_hex};
 pub use config::{ApiRestrictions, BalanceSpec, Market, MockConfig, Side, SymbolSpec};
 pub use fault::{Action, Fault, FaultScript, RestMatch, StreamKind, Trigger};
-pub use ledger::{Fill, Ledger, Order, OrderStatus, Position, SpotBalance};
+pub use ledger::{AlgoOrder, AlgoStatus, Fill, Ledger, Order, OrderStatus, Position, SpotBalance};
 pub use rng::SplitMix64;
 pub use stats::Stats;

@@ -225,6 +225,20 @@ export async function screenshot(s, name) {
            setTimeout(once, 1000); // a hidden window paints no frames`,
         )
         .catch(() => {});
+      // WebKit answers a screenshot with the NEXT painted frame; a page where nothing changes
+      // (History, Settings) paints none and the request times out. A 1x1 px, almost transparent
+      // spot in the bottom-right corner changes colour for 3 s so that a frame always comes.
+      await s
+        .execute(
+          `const d = document.createElement('div');
+           d.setAttribute('aria-hidden', 'true');
+           d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+           document.body.appendChild(d);
+           let n = 0;
+           const t = setInterval(() => { n++; d.style.background = n % 2 ? 'rgba(0,0,0,0.01)' : 'rgba(0,0,0,0.02)'; }, 30);
+           setTimeout(() => { clearInterval(t); d.remove(); }, 3000);`,
+        )
+        .catch(() => {});
       writeFileSync(file, await s.screenshot());
       return file;
     } catch {

@@ -4,7 +4,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AccountEvent } from '../ipc/bindings';
 import TopBar from './TopBar.svelte';
 import { session } from '../features/session/session.svelte';
-import { BTC } from '../test/fixtures';
+import { BTC, DEMO_ACCOUNT } from '../test/fixtures';
 
 describe('TopBar pause switch', () => {
   it('pauses through Rust and follows tradingPaused events from the tray', async () => {
@@ -17,7 +17,7 @@ describe('TopBar pause switch', () => {
         case 'app_info':
           return { version: '0.1.0', dataDir: '/tmp/keel', tradingPaused: false, defaultAccountId: 'demo' };
         case 'list_accounts':
-          return [{ id: 'demo', venue: 'demo', market: 'spot', label: 'Demo exchange' }];
+          return [DEMO_ACCOUNT];
         case 'list_instruments':
           return [BTC];
         case 'subscribe_account':

@@ -258,6 +258,9 @@ impl BinanceRest {
         let auth = self.require_auth()?.clone();
         let mut resynced = false;
         loop {
+            // Budget first, timestamp second: a request that waited for the rate budget (up to
+            // the rest of a minute) must not reach Binance signed older than its recvWindow.
+            self.client.budget().acquire(weight, priority).await?;
             let signed_at = tokio::time::Instant::now();
             let query = self.signed_query(&auth, params, self.clock.venue_now_ms());
             let req = RestRequest {
@@ -266,7 +269,8 @@ impl BinanceRest {
                 query,
                 body: None,
                 headers: vec![(API_KEY_HEADER.into(), auth.api_key.expose().to_string())],
-                weight,
+                // Already taken from the budget above.
+                weight: 0,
                 priority,
             };
             match self.exchange(req).await {

@@ -6,7 +6,7 @@ use super::parse::{
 };
 use super::wire;
 use crate::common::SymbolMap;
-use keel_domain::{BookLevel, Candle, Fill, MarkPrice, OrderBook, OrderStatus, Position, Trade};
+use keel_domain::{BookLevel, Candle, Fill, MarkPrice, OrderBook, Position, Trade};
 use keel_exchange::{ExchangeError, ExchangeResult, OrderUpdate};
 use std::collections::HashMap;
 
@@ -178,12 +178,15 @@ pub enum UserEvent {
         trade_id: String,
         latency_ms: i64,
     },
-    /// `ALGO_UPDATE`: a conditional order held by Binance's algo service. `NEW`, `TRIGGERING`
-    /// and `TRIGGERED` are working (the triggered child order reports its own fills);
-    /// `FINISHED` is filled when the whole quantity executed, canceled otherwise.
+    /// `ALGO_UPDATE`: a conditional order held by Binance's algo service (client id =
+    /// `clientAlgoId`, venue id = `algoId`). Status per [`super::algo::algo_status`], with the
+    /// triggered order's executed quantity (`aq`): `TRIGGERED` is open or partially filled,
+    /// `FINISHED` filled when the whole quantity executed, canceled otherwise.
     Algo {
         update: OrderUpdate,
         reject_reason: Option<String>,
+        /// The order the trigger placed (`ai`), whose `ORDER_TRADE_UPDATE`s carry the fills.
+        actual_order_id: Option<u64>,
     },
     /// `listenKeyExpired`: the stream is dead; create a new key and reconnect. `E` arrives as a
     /// number or a numeric string.
@@ -311,14 +314,7 @@ pub fn parse_user_event(
             let ev: wire::WsAlgoUpdate = decode(&ty, text)?;
             let o = ev.o;
             let filled = o.filled_qty.unwrap_or_default();
-            let status = match o.status.as_str() {
-                "NEW" | "TRIGGERING" | "TRIGGERED" => OrderStatus::Open,
-                "FINISHED" if !o.qty.is_zero() && filled >= o.qty => OrderStatus::Filled,
-                "FINISHED" | "CANCELED" => OrderStatus::Canceled,
-                "EXPIRED" => OrderStatus::Expired,
-                "REJECTED" => OrderStatus::Rejected,
-                _ => OrderStatus::Unknown,
-            };
+            let status = super::algo::stream_status(&o.status, filled, o.qty);
             Ok(UserEvent::Algo {
                 update: OrderUpdate {
                     client_order_id: o.client_algo_id,
@@ -332,6 +328,7 @@ pub fn parse_user_event(
                     ts_ms: ev.event_ms,
                 },
                 reject_reason: o.reject_reason.filter(|r| !r.is_empty()),
+                actual_order_id: super::algo::actual_id(&o.actual_order_id),
             })
         }
         "listenKeyExpired" => {

@@ -8,10 +8,10 @@
 //!
 //! Wire types stay in the private `wire` module.
 //!
-//! Known limit: since late 2025 Binance routes conditional orders (STOP, STOP_MARKET,
-//! TAKE_PROFIT, TAKE_PROFIT_MARKET) through its algo service (`/fapi/v1/algoOrder`); this
-//! module sends them to `/fapi/v1/order` and reads `ALGO_UPDATE` events.
+//! * [`algo`]: conditional orders (stop / take-profit), which Binance takes only through its
+//!   algo service (`/fapi/v1/algoOrder`, `ALGO_UPDATE`) since 2025-12-09.
 
+pub mod algo;
 pub mod events;
 mod market_stream;
 pub mod orders;
@@ -20,6 +20,7 @@ mod user_stream;
 mod venue;
 mod wire;
 
+pub use algo::{AlgoView, algo_status, parse_algo_order, parse_algo_orders};
 pub use events::{MarketMsg, UserEvent, is_venue_initiated, parse_market_msg, parse_user_event};
 pub use market_stream::BOOK_DEPTH;
 pub use parse::{AccountCtx, ExchangeInfo, FundingRate, SymbolSettings, UsdmInstrument};

@@ -1,6 +1,12 @@
-//! A Keel order as `POST /fapi/v1/order` parameters.
+//! A Keel order as `POST /fapi/v1/order` or `POST /fapi/v1/algoOrder` parameters.
 //!
-//! | Keel kind        | type                 | price | stopPrice | timeInForce        |
+//! Since 2025-12-09 Binance refuses conditional types on `/fapi/v1/order` with -4120 ("Order
+//! type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
+//! stop and take-profit kinds ([`is_algo`]) go to `POST /fapi/v1/algoOrder` with
+//! `algoType=CONDITIONAL`, the trigger in `triggerPrice` and Keel's id in `clientAlgoId`
+//! (Binance USD-M docs, "New Algo Order"; binance-connector `NewAlgoOrderRequest`).
+//!
+//! | Keel kind        | type                 | price | trigger   | timeInForce        |
 //! |------------------|----------------------|-------|-----------|--------------------|
 //! | Market           | MARKET               |       |           |                    |
 //! | Limit            | LIMIT                | yes   |           | GTC / IOC / FOK    |
@@ -10,8 +16,10 @@
 //! | TakeProfitMarket | TAKE_PROFIT_MARKET   |       | yes       |                    |
 //! | TakeProfitLimit  | TAKE_PROFIT          | yes   | yes       | GTC / IOC / FOK    |
 //!
-//! Every order carries `newClientOrderId` (Keel's id), `newOrderRespType=RESULT` and
-//! `selfTradePreventionMode=EXPIRE_TAKER`. `closePosition=true` (stop and take-profit market
+//! Every regular order carries `newClientOrderId` (Keel's id), `newOrderRespType=RESULT` and
+//! `selfTradePreventionMode=EXPIRE_TAKER`; an algo order `algoType=CONDITIONAL`, `triggerPrice`
+//! (not `stopPrice`), `clientAlgoId` (Keel's id) and `selfTradePreventionMode=EXPIRE_TAKER`.
+//! `closePosition=true` (stop and take-profit market
 //! only) sends no quantity and no reduceOnly. `positionSide` is sent in hedge mode only;
 //! `reduceOnly` is sent in one-way mode only (hedge mode rejects it: the side says it).
 
@@ -41,7 +49,14 @@ fn tif(t: TimeInForce) -> &'static str {
     }
 }
 
-/// The parameters of `POST /fapi/v1/order`, in the order they are sent. `venue_symbol` is the
+/// Whether Binance takes this kind through its algo service (`/fapi/v1/algoOrder`): every stop
+/// and take-profit kind.
+pub fn is_algo(kind: OrderKind) -> bool {
+    kind.is_conditional()
+}
+
+/// The parameters of `POST /fapi/v1/order`, or of `POST /fapi/v1/algoOrder` when
+/// [`is_algo`], in the order they are sent. `venue_symbol` is the
 /// contract (`BTCUSDT`); `hedge_mode` is the account's position mode.
 pub fn order_params(
     order: &SubmitOrder,
@@ -50,7 +65,12 @@ pub fn order_params(
 ) -> ExchangeResult<Vec<(&'static str, String)>> {
     let o = &order.options;
     let kind = order.kind;
-    let mut p: Vec<(&'static str, String)> = vec![
+    let algo = is_algo(kind);
+    let mut p: Vec<(&'static str, String)> = Vec::new();
+    if algo {
+        p.push(("algoType", "CONDITIONAL".to_string()));
+    }
+    p.extend([
         ("symbol", venue_symbol.to_string()),
         (
             "side",
@@ -61,7 +81,7 @@ pub fn order_params(
             .to_string(),
         ),
         ("type", venue_type(kind).to_string()),
-    ];
+    ]);
     if hedge_mode {
         let ps = match o.position_side {
             PositionSide::Long => "LONG",
@@ -113,15 +133,19 @@ pub fn order_params(
         let stop = o
             .stop_price
             .ok_or_else(|| invalid("a stop or take-profit order needs a trigger price"))?;
-        p.push(("stopPrice", stop.normalize().to_string()));
+        p.push(("triggerPrice", stop.normalize().to_string()));
     }
     if o.close_position {
         p.push(("closePosition", "true".to_string()));
     } else if o.reduce_only && !hedge_mode {
         p.push(("reduceOnly", "true".to_string()));
     }
-    p.push(("newClientOrderId", order.client_order_id.clone()));
-    p.push(("newOrderRespType", "RESULT".to_string()));
+    if algo {
+        p.push(("clientAlgoId", order.client_order_id.clone()));
+    } else {
+        p.push(("newClientOrderId", order.client_order_id.clone()));
+        p.push(("newOrderRespType", "RESULT".to_string()));
+    }
     p.push(("selfTradePreventionMode", "EXPIRE_TAKER".to_string()));
     Ok(p)
 }
@@ -157,7 +181,8 @@ mod tests {
         .expect("params");
         assert!(keys(&p).contains(&"timeInForce=GTX".to_string()));
         assert!(keys(&p).contains(&"price=65000.5".to_string()));
-        assert!(!keys(&p).iter().any(|k| k.starts_with("stopPrice")));
+        assert!(!keys(&p).iter().any(|k| k.starts_with("triggerPrice")));
+        assert!(keys(&p).contains(&"newClientOrderId=k1a2".to_string()));
     }
 
     #[test]
@@ -212,7 +237,9 @@ mod tests {
         for want in [
             "type=STOP",
             "timeInForce=IOC",
-            "stopPrice=64000",
+            "algoType=CONDITIONAL",
+            "triggerPrice=64000",
+            "clientAlgoId=k1a2",
             "price=65000.5",
             "quantity=0.01",
         ] {

@@ -119,9 +119,14 @@ impl Inner {
                         "binance-usdm venue-initiated order (liquidation, ADL or settlement)"
                     );
                 }
+                // An order a triggered algo order placed is reported as the algo order (Keel's
+                // client id, the algoId), and so are its fills.
+                let update = self.adopt(update);
                 // The fill first: when the order reads filled, its fills are recorded.
                 if let Some(fill) = fill {
-                    let _ = self.exec_tx.send(ExecutionEvent::Fill(*fill));
+                    let _ = self
+                        .exec_tx
+                        .send(ExecutionEvent::Fill(self.adopt_fill(*fill)));
                 }
                 let _ = self.exec_tx.send(ExecutionEvent::Order(update));
             }
@@ -151,7 +156,13 @@ impl Inner {
             UserEvent::Algo {
                 update,
                 reject_reason,
+                actual_order_id,
             } => {
+                self.remember_algo(
+                    &update.client_order_id,
+                    update.venue_order_id.parse().unwrap_or_default(),
+                    actual_order_id,
+                );
                 if let Some(reason) = reject_reason {
                     tracing::warn!(order = %update.client_order_id, %reason, "binance-usdm algo order");
                 }

@@ -1,7 +1,8 @@
 //! [`BinanceUsdm`]: the USD-M futures venue behind Keel's traits.
 
+use super::algo::{AlgoIds, AlgoView, parse_algo_order, parse_algo_orders};
 use super::market_stream::{self, LocalBook, MarketSession, MarketState};
-use super::orders::order_params;
+use super::orders::{is_algo, order_params};
 use super::parse::{self, AccountCtx, SymbolSettings};
 use super::user_stream::{KEEPALIVE_INTERVAL, UserSession, keepalive_loop};
 use crate::common::{Auth, BinanceConfig, BinanceRest, Endpoints, SymbolMap};
@@ -133,11 +134,35 @@ pub(crate) struct Inner {
     listen_key: tokio::sync::Mutex<Option<String>>,
     user_ws: Mutex<Option<WsHandle>>,
     pub(crate) market: Mutex<MarketState>,
+    /// Algo orders seen by this session (see [`super::algo`]).
+    pub(crate) algos: Mutex<AlgoIds>,
     market_ws: Mutex<Option<WsHandle>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Inner {
+    pub(crate) fn remember_algo(&self, view_client: &str, algo_id: u64, actual: Option<u64>) {
+        lock(&self.algos).remember(view_client, algo_id, actual);
+    }
+
+    /// An update of an order the algo service placed, as Keel's order: the algo order's
+    /// client id and `algoId` (unchanged for any other order).
+    pub(crate) fn adopt(&self, mut update: OrderUpdate) -> OrderUpdate {
+        if let Some((client, algo_id)) = lock(&self.algos).parent_of(&update.venue_order_id) {
+            update.client_order_id = client;
+            update.venue_order_id = algo_id.to_string();
+        }
+        update
+    }
+
+    /// A fill of an order the algo service placed, attributed to the algo order's client id.
+    pub(crate) fn adopt_fill(&self, mut fill: Fill) -> Fill {
+        if let Some((client, _)) = lock(&self.algos).parent_of(&fill.venue_order_id) {
+            fill.client_order_id = client;
+        }
+        fill
+    }
+
     pub(crate) fn symbols(&self) -> Arc<SymbolMap> {
         read(&self.symbols).clone()
     }
@@ -426,6 +451,7 @@ impl BinanceUsdm {
             listen_key: tokio::sync::Mutex::new(None),
             user_ws: Mutex::new(None),
             market: Mutex::new(MarketState::default()),
+            algos: Mutex::new(AlgoIds::default()),
             market_ws: Mutex::new(None),
             tasks: Mutex::new(Vec::new()),
         });
@@ -564,6 +590,103 @@ impl BinanceUsdm {
         Ok(parse::parse_premium_index(&body)?.1)
     }
 
+    /// `GET /fapi/v1/algoOrder` (by `algoId` or `clientAlgoId`), remembered.
+    async fn algo_query(&self, by: (&'static str, String)) -> ExchangeResult<AlgoView> {
+        let body = self
+            .inner
+            .signed(
+                Method::GET,
+                "/fapi/v1/algoOrder",
+                &[by],
+                1,
+                Priority::Trading,
+            )
+            .await?;
+        let view = parse_algo_order(&body, &self.inner.symbols())?;
+        self.inner.remember_algo(
+            &view.update.client_order_id,
+            view.update.venue_order_id.parse().unwrap_or_default(),
+            view.actual_order_id,
+        );
+        Ok(view)
+    }
+
+    /// The order a triggered algo order placed (`GET /fapi/v1/order?orderId=`).
+    async fn actual_order(&self, view: &AlgoView, actual: u64) -> ExchangeResult<OrderUpdate> {
+        let body = self
+            .inner
+            .signed(
+                Method::GET,
+                "/fapi/v1/order",
+                &[
+                    ("symbol", view.venue_symbol.clone()),
+                    ("orderId", actual.to_string()),
+                ],
+                1,
+                Priority::Trading,
+            )
+            .await?;
+        parse::parse_order(&body, &self.inner.symbols())
+    }
+
+    /// An algo order as Keel's order: its own status before the trigger, the triggered order's
+    /// status and executed quantity after.
+    async fn algo_order(&self, by: (&'static str, String)) -> ExchangeResult<OrderUpdate> {
+        let view = self.algo_query(by).await?;
+        match view.actual_order_id {
+            Some(actual) => Ok(view.with_actual(&self.actual_order(&view, actual).await?)),
+            None => Ok(view.update),
+        }
+    }
+
+    /// Cancels an algo order: `DELETE /fapi/v1/algoOrder` while it waits for its trigger; once
+    /// triggered (the algo service answers -2011), its order on `/fapi/v1/order`.
+    async fn cancel_algo(&self, client_order_id: &str) -> ExchangeResult<OrderUpdate> {
+        let by = ("clientAlgoId", client_order_id.to_string());
+        match self
+            .inner
+            .signed(
+                Method::DELETE,
+                "/fapi/v1/algoOrder",
+                std::slice::from_ref(&by),
+                1,
+                Priority::Trading,
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if has_code(&e, -2011) => {
+                let view = self.algo_query(by.clone()).await?;
+                let Some(actual) = view.actual_order_id else {
+                    return Err(e);
+                };
+                let cancelled = self
+                    .inner
+                    .signed(
+                        Method::DELETE,
+                        "/fapi/v1/order",
+                        &[
+                            ("symbol", view.venue_symbol.clone()),
+                            ("orderId", actual.to_string()),
+                        ],
+                        1,
+                        Priority::Trading,
+                    )
+                    .await;
+                match cancelled {
+                    Ok(body) => {
+                        let o = parse::parse_order(&body, &self.inner.symbols())?;
+                        return Ok(view.with_actual(&o));
+                    }
+                    Err(e2) if has_code(&e2, -2011) => return Err(e),
+                    Err(e2) => return Err(e2),
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.algo_order(by).await
+    }
+
     async fn order_request(
         &self,
         method: Method,
@@ -585,6 +708,16 @@ impl BinanceUsdm {
             )
             .await?;
         parse::parse_order(&body, &self.inner.symbols())
+    }
+}
+
+impl BinanceUsdm {
+    /// (client id, triggered order id) of algo order `algo_id`; `None` before its trigger.
+    async fn algo_fills_target(&self, algo_id: &str) -> ExchangeResult<Option<(String, String)>> {
+        let view = self.algo_query(("algoId", algo_id.to_string())).await?;
+        Ok(view
+            .actual_order_id
+            .map(|id| (view.update.client_order_id, id.to_string())))
     }
 }
 
@@ -698,6 +831,28 @@ impl Trading for BinanceUsdm {
     async fn submit_order(&self, order: &SubmitOrder) -> ExchangeResult<OrderAck> {
         let hedge = self.inner.hedge_mode().await?;
         let params = order_params(order, &self.inner.venue_symbol(&order.symbol), hedge)?;
+        if is_algo(order.kind) {
+            let body = self
+                .inner
+                .signed(
+                    Method::POST,
+                    "/fapi/v1/algoOrder",
+                    &params,
+                    0,
+                    Priority::Trading,
+                )
+                .await?;
+            let view = parse_algo_order(&body, &self.inner.symbols())?;
+            self.inner.remember_algo(
+                &view.update.client_order_id,
+                view.update.venue_order_id.parse().unwrap_or_default(),
+                view.actual_order_id,
+            );
+            return Ok(OrderAck {
+                order: view.update,
+                fills: Vec::new(),
+            });
+        }
         let body = self
             .inner
             .signed(
@@ -720,8 +875,23 @@ impl Trading for BinanceUsdm {
         symbol: &str,
         client_order_id: &str,
     ) -> ExchangeResult<OrderUpdate> {
-        self.order_request(Method::DELETE, symbol, client_order_id, 1)
+        if lock(&self.inner.algos).is_algo_client(client_order_id) {
+            return self.cancel_algo(client_order_id).await;
+        }
+        match self
+            .order_request(Method::DELETE, symbol, client_order_id, 1)
             .await
+        {
+            Ok(o) => Ok(self.inner.adopt(o)),
+            // Not a regular order: it may be an algo order placed before this session.
+            Err(e) if has_code(&e, -2011) || has_code(&e, -2013) => {
+                match self.cancel_algo(client_order_id).await {
+                    Err(e2) if has_code(&e2, -2013) => Err(e),
+                    r => r,
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn query_order(
@@ -729,10 +899,25 @@ impl Trading for BinanceUsdm {
         symbol: &str,
         client_order_id: &str,
     ) -> ExchangeResult<Option<OrderUpdate>> {
+        // Regular orders first (a triggered algo order's order may carry the same client id),
+        // then the algo service; an algo order this session placed is asked there first.
+        let by = ("clientAlgoId", client_order_id.to_string());
+        if lock(&self.inner.algos).is_algo_client(client_order_id) {
+            match self.algo_order(by.clone()).await {
+                Ok(o) => return Ok(Some(o)),
+                Err(e) if has_code(&e, -2013) => {}
+                Err(e) => return Err(e),
+            }
+        }
         match self
             .order_request(Method::GET, symbol, client_order_id, 1)
             .await
         {
+            Ok(o) => return Ok(Some(self.inner.adopt(o))),
+            Err(e) if has_code(&e, -2013) => {}
+            Err(e) => return Err(e),
+        }
+        match self.algo_order(by).await {
             Ok(o) => Ok(Some(o)),
             Err(e) if has_code(&e, -2013) => Ok(None),
             Err(e) => Err(e),
@@ -750,27 +935,88 @@ impl Trading for BinanceUsdm {
                 Priority::Interactive,
             )
             .await?;
-        parse::parse_orders(&body, &self.inner.symbols())
+        let regular = parse::parse_orders(&body, &self.inner.symbols())?;
+        let body = self
+            .inner
+            .signed(
+                Method::GET,
+                "/fapi/v1/openAlgoOrders",
+                &[],
+                40,
+                Priority::Interactive,
+            )
+            .await?;
+        let algos = parse_algo_orders(&body, &self.inner.symbols())?;
+        for a in &algos {
+            self.inner.remember_algo(
+                &a.update.client_order_id,
+                a.update.venue_order_id.parse().unwrap_or_default(),
+                a.actual_order_id,
+            );
+        }
+        // A triggered algo order and the order it placed are one Keel order: the placed
+        // order's state, under the algo order's ids.
+        let mut out: Vec<OrderUpdate> = Vec::new();
+        let mut placed: Vec<String> = Vec::new();
+        for o in regular {
+            let adopted = self.inner.adopt(o);
+            placed.push(adopted.client_order_id.clone());
+            out.push(adopted);
+        }
+        out.extend(
+            algos
+                .into_iter()
+                .filter(|a| !placed.contains(&a.update.client_order_id))
+                .map(|a| a.update),
+        );
+        Ok(out)
     }
 
     async fn order_fills(&self, symbol: &str, venue_order_id: &str) -> ExchangeResult<Vec<Fill>> {
         let venue_symbol = self.inner.venue_symbol(symbol);
-        let params = [
-            ("symbol", venue_symbol),
-            ("orderId", venue_order_id.to_string()),
-        ];
-        // userTrades rows carry no client order id: read it from the order.
-        let order = self
-            .inner
-            .signed(
-                Method::GET,
-                "/fapi/v1/order",
-                &params,
-                1,
-                Priority::Interactive,
-            )
-            .await?;
-        let order = parse::parse_order(&order, &self.inner.symbols())?;
+        let known_algo = venue_order_id
+            .parse()
+            .is_ok_and(|id| lock(&self.inner.algos).is_algo_id(id));
+        // userTrades rows carry no client order id: read it from the order. An algo order's
+        // fills are those of the order its trigger placed (`actualOrderId`).
+        let (client_order_id, order_id) = if known_algo {
+            match self.algo_fills_target(venue_order_id).await? {
+                Some(t) => t,
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            let params = [
+                ("symbol", venue_symbol.clone()),
+                ("orderId", venue_order_id.to_string()),
+            ];
+            match self
+                .inner
+                .signed(
+                    Method::GET,
+                    "/fapi/v1/order",
+                    &params,
+                    1,
+                    Priority::Interactive,
+                )
+                .await
+            {
+                Ok(body) => {
+                    let order = parse::parse_order(&body, &self.inner.symbols())?;
+                    let cid = self.inner.adopt(order.clone()).client_order_id;
+                    (cid, order.venue_order_id)
+                }
+                Err(e) if has_code(&e, -2013) => {
+                    match self.algo_fills_target(venue_order_id).await {
+                        Ok(Some(t)) => t,
+                        Ok(None) => return Ok(Vec::new()),
+                        Err(e2) if has_code(&e2, -2013) => return Err(e),
+                        Err(e2) => return Err(e2),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let params = [("symbol", venue_symbol), ("orderId", order_id)];
         let body = self
             .inner
             .signed(
@@ -785,7 +1031,7 @@ impl Trading for BinanceUsdm {
             &body,
             &self.inner.symbols(),
             &self.inner.ctx,
-            &order.client_order_id,
+            &client_order_id,
         )?;
         fills.sort_by_key(|f| f.ts_ms);
         Ok(fills)

@@ -467,6 +467,31 @@ pub(crate) struct WsAlgoOrder {
     pub filled_qty: Option<Decimal>,
     #[serde(rename = "rm", default)]
     pub reject_reason: Option<String>,
+    /// The triggered order's id (`""` until triggered; a numeric string).
+    #[serde(rename = "ai", default)]
+    pub actual_order_id: serde_json::Value,
+}
+
+/// An algo order as `POST/GET /fapi/v1/algoOrder` and `GET /fapi/v1/openAlgoOrders` return it
+/// (Binance USD-M docs, "Query Algo Order": `actualOrderId` is `""` until triggered).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AlgoOrder {
+    pub algo_id: u64,
+    pub client_algo_id: String,
+    pub order_type: String,
+    pub symbol: String,
+    pub side: String,
+    #[serde(default)]
+    pub time_in_force: Option<String>,
+    #[serde(default)]
+    pub algo_status: String,
+    #[serde(default)]
+    pub actual_order_id: serde_json::Value,
+    #[serde(default)]
+    pub update_time: Option<i64>,
+    #[serde(default)]
+    pub create_time: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -100,16 +100,38 @@ impl State {
         })
     }
 
-    /// `POST /fapi/v1/order`.
-    pub(crate) fn futures_new_order(&mut self, p: &Params, test: bool) -> Result<Value, ApiError> {
+    /// The checks `POST /fapi/v1/order` and `POST /fapi/v1/algoOrder` share: symbol, side,
+    /// type, position side, reduceOnly/closePosition, client id, quantity, prices, filters.
+    /// `algo`: the conditional types (trigger in `triggerPrice`, id in `clientAlgoId`);
+    /// otherwise LIMIT and MARKET only: since 2025-12-09 the conditional types answer -4120.
+    pub(crate) fn futures_order_request(
+        &mut self,
+        p: &Params,
+        algo: bool,
+    ) -> Result<NewOrder, ApiError> {
         let spec = self.symbol_param(M, p)?;
         let side = p.side()?;
         let order_type = p.req("type")?.to_owned();
-        if !matches!(
+        let conditional = matches!(
             order_type.as_str(),
-            "LIMIT" | "MARKET" | "STOP" | "STOP_MARKET" | "TAKE_PROFIT" | "TAKE_PROFIT_MARKET"
-        ) {
+            "STOP" | "STOP_MARKET" | "TAKE_PROFIT" | "TAKE_PROFIT_MARKET" | "TRAILING_STOP_MARKET"
+        );
+        if !algo && conditional {
+            return Err(ApiError::new(
+                -4120,
+                "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.",
+            ));
+        }
+        let supported = if algo {
+            conditional && order_type != "TRAILING_STOP_MARKET"
+        } else {
+            matches!(order_type.as_str(), "LIMIT" | "MARKET")
+        };
+        if !supported {
             return Err(ApiError::new(-1116, "Invalid orderType."));
+        }
+        if algo && p.req("algoType")? != "CONDITIONAL" {
+            return Err(ApiError::bad("algoType"));
         }
         let dual = self.ledger.dual_side_position;
         let position_side = p.get("positionSide").unwrap_or("BOTH").to_owned();
@@ -147,7 +169,12 @@ impl State {
                 ));
             }
         }
-        let client_order_id = self.client_id_param(M, p, "newClientOrderId")?;
+        let id_param = if algo {
+            "clientAlgoId"
+        } else {
+            "newClientOrderId"
+        };
+        let client_order_id = self.client_id_param(M, p, id_param)?;
         let quantity = if close_position {
             Decimal::ZERO
         } else {
@@ -158,10 +185,10 @@ impl State {
         } else {
             p.dec_req("price")?
         };
-        let stop_price = if order_type == "LIMIT" || order_type == "MARKET" {
-            Decimal::ZERO
+        let stop_price = if algo {
+            p.dec_req("triggerPrice")?
         } else {
-            p.dec_req("stopPrice")?
+            Decimal::ZERO
         };
         let tif = if is_market {
             "GTC".to_owned()
@@ -189,6 +216,19 @@ impl State {
             working_type,
         };
         Self::check_filters(&spec, &n, is_market)?;
+        Ok(n)
+    }
+
+    /// `POST /fapi/v1/order` (LIMIT and MARKET; conditional types get -4120).
+    pub(crate) fn futures_new_order(&mut self, p: &Params, test: bool) -> Result<Value, ApiError> {
+        let n = self.futures_order_request(p, false)?;
+        let spec = n.spec.clone();
+        let (side, order_type, tif) = (n.side, n.order_type.clone(), n.tif.clone());
+        let (quantity, price, stop_price) = (n.qty, n.price, n.stop_price);
+        let (reduce_only, close_position) = (n.reduce_only, n.close_position);
+        let position_side = n.position_side.clone();
+        let client_order_id = n.client_order_id.clone();
+        let dual = self.ledger.dual_side_position;
         let ref_price = if price.is_zero() {
             self.best_opposite(M, &spec.symbol, side)
                 .unwrap_or_else(|| self.last_price(M, &spec.symbol))

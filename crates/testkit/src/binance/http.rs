@@ -145,6 +145,13 @@ fn weight(market: Market, method: &str, path: &str, p: &Params) -> u32 {
                     40
                 }
             }
+            ("GET", "/fapi/v1/openAlgoOrders") => {
+                if has_symbol {
+                    1
+                } else {
+                    40
+                }
+            }
             ("GET", "/fapi/v1/allOrders")
             | ("GET", "/fapi/v1/userTrades")
             | ("GET", "/fapi/v3/account")
@@ -372,6 +379,12 @@ fn route(
             | (Market::Futures, "GET", "/fapi/v1/userTrades")
             | (
                 Market::Futures,
+                "POST" | "GET" | "DELETE",
+                "/fapi/v1/algoOrder"
+            )
+            | (Market::Futures, "GET", "/fapi/v1/openAlgoOrders")
+            | (
+                Market::Futures,
                 "GET",
                 "/fapi/v3/account" | "/fapi/v2/account"
             )
@@ -419,6 +432,10 @@ fn route(
         (Market::Futures, "GET", "/fapi/v1/allOrders") => st.futures_orders(p, false),
         (Market::Futures, "DELETE", "/fapi/v1/allOpenOrders") => st.futures_cancel_all(p),
         (Market::Futures, "GET", "/fapi/v1/userTrades") => st.futures_user_trades(p),
+        (Market::Futures, "POST", "/fapi/v1/algoOrder") => st.futures_new_algo_order(p),
+        (Market::Futures, "GET", "/fapi/v1/algoOrder") => st.futures_query_algo(p),
+        (Market::Futures, "DELETE", "/fapi/v1/algoOrder") => st.futures_cancel_algo(p),
+        (Market::Futures, "GET", "/fapi/v1/openAlgoOrders") => st.futures_open_algo_orders(p),
         (Market::Futures, "GET", "/fapi/v3/account" | "/fapi/v2/account") => {
             Ok(st.futures_account())
         }

@@ -1,5 +1,6 @@
 //! The mock Binance (spot + USD-M futures) server. See the crate docs for the API.
 
+pub(crate) mod algo;
 pub(crate) mod auth;
 pub(crate) mod book;
 pub(crate) mod fmt;

@@ -36,7 +36,8 @@ pub(crate) fn is_conditional(order_type: &str) -> bool {
     )
 }
 
-fn triggered(order_type: &str, side: Side, price: Decimal, stop: Decimal) -> bool {
+/// Whether a conditional order of `order_type` on `side` triggers at `price` (trigger `stop`).
+pub(crate) fn triggered(order_type: &str, side: Side, price: Decimal, stop: Decimal) -> bool {
     let stop_like = matches!(order_type, "STOP_LOSS_LIMIT" | "STOP" | "STOP_MARKET");
     match (stop_like, side) {
         (true, Side::Buy) | (false, Side::Sell) => price >= stop,
@@ -191,6 +192,17 @@ impl State {
 
     /// Accepts an order into the ledger; returns its index.
     pub(crate) fn insert_order(&mut self, market: Market, n: &NewOrder) -> usize {
+        self.insert_order_counted(market, n, true)
+    }
+
+    /// [`Self::insert_order`]; `count`: whether it is a new placement for
+    /// `orders_created_per_client_id` (a triggered algo order's order is not).
+    pub(crate) fn insert_order_counted(
+        &mut self,
+        market: Market,
+        n: &NewOrder,
+        count: bool,
+    ) -> usize {
         let now = self.now();
         let id = self.next_order_id[market.idx()];
         self.next_order_id[market.idx()] += 1;
@@ -221,11 +233,13 @@ impl State {
             realized_pnl: Decimal::ZERO,
         };
         self.ledger.orders.push(order);
-        *self
-            .stats
-            .orders_created_per_client_id
-            .entry(n.client_order_id.clone())
-            .or_default() += 1;
+        if count {
+            *self
+                .stats
+                .orders_created_per_client_id
+                .entry(n.client_order_id.clone())
+                .or_default() += 1;
+        }
         self.ledger.orders.len() - 1
     }
 
@@ -355,6 +369,9 @@ impl State {
                 self.user_event(market, ev);
                 let ev = self.account_update(&o.symbol, &o.position_side);
                 self.user_event(market, ev);
+                if filled {
+                    self.algo_child_done(idx);
+                }
             }
         }
     }
@@ -385,6 +402,7 @@ impl State {
             Market::Futures => {
                 let ev = self.order_trade_update(idx, exec, None);
                 self.user_event(market, ev);
+                self.algo_child_done(idx);
             }
         }
     }
@@ -460,6 +478,9 @@ impl State {
             .collect();
         for idx in idxs {
             self.activate(idx);
+        }
+        if market == Market::Futures {
+            self.trigger_algos(symbol, price, mark_only);
         }
     }
 

@@ -133,6 +133,8 @@ pub(crate) struct State {
     pub listen_keys: BTreeMap<String, ListenKey>,
     pub held: [Option<Value>; 2],
     pub next_order_id: [u64; 2],
+    /// Next USD-M `algoId` (a range of its own, as on Binance: 1000000033225453 vs 88937381063).
+    pub next_algo_id: u64,
     pub next_exec_id: u64,
     pub tx: Emitter,
 }
@@ -214,6 +216,7 @@ impl Shared {
             listen_keys: BTreeMap::new(),
             held: [None, None],
             next_order_id: [base_id, base_id * 7],
+            next_algo_id: 1_000_000_000_000 + base_id,
             next_exec_id: 1,
             tx: tx.clone(),
         };
