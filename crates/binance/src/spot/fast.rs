@@ -23,12 +23,159 @@ pub struct AggTradeMsg<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(pub String);
 
-/// Decodes an aggTrade message: the fast scanner, or serde when the scanner gives up.
+/// Decodes an aggTrade message: Binance's own layout first, then the general scanner (any key
+/// order), then serde when both give up.
 pub fn decode_agg_trade(text: &str) -> Result<AggTradeMsg<'_>, DecodeError> {
+    if let Some(m) = scan_binance_layout(text) {
+        return Ok(m);
+    }
     match scan_agg_trade(text) {
         Some(m) => Ok(m),
         None => decode_agg_trade_serde(text),
     }
+}
+
+/// A cursor over the bytes of one message in Binance's exact field order.
+struct Fixed<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Fixed<'_> {
+    /// The next bytes are exactly `lit`.
+    #[inline(always)]
+    fn lit(&mut self, lit: &[u8]) -> Option<()> {
+        let end = self.i + lit.len();
+        if self.b.get(self.i..end)? == lit {
+            self.i = end;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Digits up to the next non-digit, as a `u64` (no sign, no leading zero, at least one).
+    #[inline(always)]
+    fn uint(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+            self.i += 1;
+        }
+        let len = self.i - start;
+        if len == 0 || (len > 1 && self.b[start] == b'0') {
+            return None;
+        }
+        Some(v)
+    }
+
+    /// `digits[.digits]` up to the closing quote, as an exact `Decimal` (trailing zeros kept,
+    /// as `Decimal::from_str` keeps them); the quote is consumed.
+    #[inline(always)]
+    fn decimal(&mut self) -> Option<Decimal> {
+        let start = self.i;
+        let mut mantissa: u64 = 0;
+        let mut significant = 0u32;
+        let mut dot: Option<usize> = None;
+        loop {
+            let c = *self.b.get(self.i)?;
+            let d = c.wrapping_sub(b'0');
+            if d <= 9 {
+                if mantissa != 0 || d != 0 {
+                    significant += 1;
+                    if significant > 19 {
+                        return None;
+                    }
+                }
+                mantissa = mantissa * 10 + u64::from(d);
+            } else if c == b'.' && dot.is_none() {
+                dot = Some(self.i);
+            } else if c == b'"' {
+                break;
+            } else {
+                return None;
+            }
+            self.i += 1;
+        }
+        let end = self.i;
+        self.i += 1;
+        // Both ends must be digits ("5.", ".5" and "" go to the other parsers).
+        if end == start || !self.b[start].is_ascii_digit() || !self.b[end - 1].is_ascii_digit() {
+            return None;
+        }
+        let scale = dot.map_or(0, |d| (end - d - 1) as u32);
+        if scale > 28 {
+            return None;
+        }
+        Some(Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
+    }
+
+    #[inline(always)]
+    fn boolean(&mut self) -> Option<bool> {
+        if self.lit(b"true").is_some() {
+            Some(true)
+        } else {
+            self.lit(b"false").map(|_| false)
+        }
+    }
+}
+
+/// The message exactly as Binance lays it out (`e, E, s, a, p, q, f, l, T, m, M`, no spaces):
+/// one pass, no key lookups. `None` on the first byte that differs (the other parsers decide).
+pub fn scan_binance_layout(text: &str) -> Option<AggTradeMsg<'_>> {
+    let b = text.as_bytes();
+    let mut f = Fixed { b, i: 0 };
+    f.lit(br#"{"e":"aggTrade","E":"#)?;
+    f.uint()?;
+    f.lit(br#","s":""#)?;
+    let sym_start = f.i;
+    let sym_len = b.get(sym_start..)?.iter().position(|&c| c == b'"')?;
+    let symbol = &b[sym_start..sym_start + sym_len];
+    if symbol.iter().any(|&c| c == b'\\' || c < 0x20) {
+        return None;
+    }
+    f.i = sym_start + sym_len;
+    f.lit(br#"","a":"#)?;
+    let id = f.uint()?;
+    f.lit(br#","p":""#)?;
+    let price = f.decimal()?;
+    f.lit(br#","q":""#)?;
+    let qty = f.decimal()?;
+    f.lit(br#","f":"#)?;
+    f.uint()?;
+    f.lit(br#","l":"#)?;
+    f.uint()?;
+    f.lit(br#","T":"#)?;
+    let ts = i64::try_from(f.uint()?).ok()?;
+    f.lit(br#","m":"#)?;
+    let maker = f.boolean()?;
+    f.lit(br#","M":"#)?;
+    f.boolean()?;
+    f.lit(b"}")?;
+    if f.i != b.len() {
+        return None;
+    }
+    Some(AggTradeMsg {
+        symbol: Cow::Borrowed(text.get(sym_start..sym_start + sym_len)?),
+        trade: Trade {
+            id,
+            ts_ms: ts,
+            price,
+            qty,
+            taker_side: if maker { Side::Sell } else { Side::Buy },
+        },
+    })
 }
 
 #[derive(Deserialize)]
@@ -348,6 +495,29 @@ mod tests {
         assert_eq!(fast.trade.price.to_string(), "0.00100000");
         assert_eq!(fast.trade.taker_side, Side::Sell);
         assert_eq!(fast.symbol, "BNBBTC");
+    }
+
+    #[test]
+    fn binance_layout_agrees_with_serde_and_refuses_anything_else() {
+        let m = r#"{"e":"aggTrade","E":1672515782136,"s":"BNBBTC","a":12345,"p":"0.00100000","q":"100","f":100,"l":105,"T":1672515782136,"m":true,"M":true}"#;
+        let fixed = scan_binance_layout(m).expect("Binance's layout");
+        assert_eq!(fixed, decode_agg_trade_serde(m).expect("serde"));
+        assert_eq!(fixed.trade.price.to_string(), "0.00100000");
+        for odd in [
+            m.replace(r#""p":"0.00100000""#, r#""p":"1e3""#),
+            m.replace(r#""a":12345"#, r#""a":012345"#),
+            m.replace(r#""p":"0.00100000""#, r#""p":".001""#),
+            m.replace(r#""p":"0.00100000""#, r#""p":"5.""#),
+            m.replace(r#""s":"BNBBTC""#, r#""s":"BNB\u0041""#),
+            m.replace(r#","M":true}"#, r#","M":true} "#),
+            m.replace(r#""E":1672515782136,"#, ""),
+            m.replace(r#""m":true"#, r#""m":1"#),
+            m.replace(r#""q":"100""#, r#""q":"12345678901234567890""#),
+        ] {
+            assert!(scan_binance_layout(&odd).is_none(), "{odd}");
+            // Whatever the fallbacks make of it is what serde makes of it.
+            assert_eq!(decode_agg_trade(&odd).ok(), decode_agg_trade_serde(&odd).ok(), "{odd}");
+        }
     }
 
     #[test]
