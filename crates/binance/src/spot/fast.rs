@@ -516,7 +516,11 @@ mod tests {
         ] {
             assert!(scan_binance_layout(&odd).is_none(), "{odd}");
             // Whatever the fallbacks make of it is what serde makes of it.
-            assert_eq!(decode_agg_trade(&odd).ok(), decode_agg_trade_serde(&odd).ok(), "{odd}");
+            assert_eq!(
+                decode_agg_trade(&odd).ok(),
+                decode_agg_trade_serde(&odd).ok(),
+                "{odd}"
+            );
         }
     }
 
