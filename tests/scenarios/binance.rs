@@ -39,11 +39,16 @@ pub fn engine_config(dir: &std::path::Path, mock: &MockBinance) -> EngineConfig 
 }
 
 pub async fn rig_with(mock_config: MockConfig) -> Rig {
+    rig_tuned(mock_config, |_| {}).await
+}
+
+/// A rig whose engine config the test adjusts first.
+pub async fn rig_tuned(mock_config: MockConfig, tune: impl FnOnce(&mut EngineConfig)) -> Rig {
     let mock = MockBinance::start(mock_config).await.expect("mock starts");
     let dir = tempfile::tempdir().expect("dir");
-    let engine = Engine::start(engine_config(dir.path(), &mock))
-        .await
-        .expect("engine starts");
+    let mut config = engine_config(dir.path(), &mock);
+    tune(&mut config);
+    let engine = Engine::start(config).await.expect("engine starts");
     engine
         .create_vault(Secret::new(VAULT_PASSWORD))
         .await

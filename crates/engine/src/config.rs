@@ -40,6 +40,9 @@ pub struct EngineConfig {
     pub demo_tick_ms: u64,
     pub secrets: SecretsMode,
     pub endpoints: VenueEndpoints,
+    /// How often accounts with unfinished orders are reconciled with their venue (besides at
+    /// start, after a stream gap and after an unknown outcome).
+    pub reconcile_every: std::time::Duration,
 }
 
 impl EngineConfig {
@@ -50,6 +53,7 @@ impl EngineConfig {
             demo_tick_ms: 100,
             secrets: SecretsMode::default(),
             endpoints: VenueEndpoints::default(),
+            reconcile_every: std::time::Duration::from_secs(60),
         }
     }
 

@@ -602,9 +602,9 @@ pub(crate) async fn record_executions(
 }
 
 /// Reconciliation on a timer (besides start, reconnects and unknown outcomes): every connected
-/// account with unfinished orders is checked against its venue once a minute.
+/// account with unfinished orders is checked against its venue (once a minute by default).
 async fn reconcile_periodically(engine: Engine) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    let mut tick = tokio::time::interval(engine.inner.config.reconcile_every);
     tick.tick().await;
     loop {
         tick.tick().await;

@@ -230,12 +230,20 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
     // 1. The intent is durable before anything leaves the process.
     let intent = store.insert_intent(&new, clock.now_ms()).await?;
     let cid = intent.client_order_id.clone();
-    store
+    let submitting = store
         .apply_order_change(
             &status_change(&cid, OrderStatus::Submitting, None),
             clock.now_ms(),
         )
         .await?;
+    // Only an order recorded as being sent is sent: if anything else decided its fate in the
+    // meantime, it stays unsent.
+    if submitting.as_ref().map(|o| o.status) != Some(OrderStatus::Submitting) {
+        return Err(AppError::new(
+            ErrorCode::Internal,
+            format!("Order {cid} was not sent: its record changed before sending"),
+        ));
+    }
     let submit = SubmitOrder {
         client_order_id: cid.clone(),
         symbol: req.symbol.clone(),
@@ -274,6 +282,7 @@ pub(crate) async fn place(engine: &Engine, req: PlaceOrderRequest) -> AppResult<
         }
         Err(e @ (ExchangeError::Rejected { .. } | ExchangeError::Transient { .. })) => {
             let reason = e.to_string();
+            tracing::warn!(order = %cid, %reason, "order refused by the venue");
             if let Some(order) = store
                 .apply_order_change(
                     &status_change(&cid, OrderStatus::Rejected, Some(reason)),
@@ -391,6 +400,10 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
             continue;
         }
         let change = if order.status == OrderStatus::Intent {
+            // A fresh intent is an order being placed right now: its task sends it or not.
+            if now - order.updated_ms < SUBMIT_SETTLE_MS {
+                continue;
+            }
             // Intents are marked Submitting before sending: this one never left Keel.
             status_change(
                 &order.client_order_id,
@@ -414,6 +427,7 @@ pub(crate) async fn reconcile(engine: &Engine, account_id: &str) -> AppResult<()
                 Ok(None)
                     if matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown) =>
                 {
+                    tracing::warn!(order = %order.client_order_id, "the venue has no record of an unconfirmed order: not placed");
                     status_change(
                         &order.client_order_id,
                         OrderStatus::Rejected,

@@ -44,7 +44,8 @@
 //!   `timestamp < serverTime + 1000 && serverTime - timestamp <= recvWindow` (-1021) with the
 //!   skewable clock; `/time` returns the skewed time.
 //! * Weight per market per wall-clock minute, `X-MBX-USED-WEIGHT-1M` on every response;
-//!   exhaustion or a scripted 429 opens a window in which ANY request gets 418 (ban).
+//!   exhaustion or a scripted 429 opens a window in which a request gets 418 (ban), except
+//!   one arriving within 50 ms of the 429 (already in flight: it gets another 429).
 //! * Orders: LIMIT (GTC/IOC/FOK, futures GTX), MARKET (spot quoteOrderQty), LIMIT_MAKER
 //!   (-2010 "Order would immediately match and take."), STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT
 //!   (spot), STOP / STOP_MARKET / TAKE_PROFIT / TAKE_PROFIT_MARKET with reduceOnly /

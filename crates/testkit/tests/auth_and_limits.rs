@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use keel_testkit::{Fault, Market, RestMatch};
+use keel_testkit::{Fault, Market, MockBinance, MockConfig, RestMatch};
 
 #[tokio::test]
 async fn signature_key_and_timestamp_are_checked() {
@@ -125,7 +125,9 @@ async fn weight_header_and_429_then_418_escalation_are_counted() {
     assert_eq!(k.retry_after, Some(2));
     assert_eq!(k.body["code"], -1003);
     assert_eq!(mock.stats().http_418_sent, 0);
-    // Ignoring Retry-After: banned.
+    // Ignoring Retry-After (asking again once the 429 has surely arrived, beyond the grace for
+    // requests already in flight): banned.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let banned = get(&base, "/api/v3/time", "").await;
     assert_eq!(banned.status, 418);
     assert!(banned.retry_after.unwrap() >= 100);
@@ -188,4 +190,23 @@ async fn api_restrictions_are_configurable() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["enableWithdrawals"], true);
     assert_eq!(r.body["ipRestrict"], true);
+}
+
+/// A request already on its way when the 429 went out did not ignore it: another 429, no ban.
+#[tokio::test]
+async fn a_request_in_flight_with_the_429_is_not_banned() {
+    let mock = MockBinance::start(MockConfig::new(5, "key", "secret"))
+        .await
+        .expect("mock");
+    let base = mock.spot_rest_url();
+    mock.faults().push(Fault::rate_limit_429(
+        RestMatch::new(Market::Spot, "GET", "/api/v3/time"),
+        2,
+    ));
+    let (a, b) = tokio::join!(
+        get(&base, "/api/v3/time", ""),
+        get(&base, "/api/v3/time", "")
+    );
+    assert_eq!((a.status, b.status), (429, 429));
+    assert_eq!(mock.stats().http_418_sent, 0);
 }

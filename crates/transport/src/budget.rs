@@ -27,6 +27,8 @@ use tokio::time::Instant;
 
 use crate::rest::Priority;
 
+/// Extra wait beyond a venue's Retry-After.
+pub const BLOCK_MARGIN: Duration = Duration::from_millis(1_000);
 /// Share of the window (percent) that background requests may use.
 pub const BACKGROUND_SHARE_PERCENT: u32 = 70;
 /// Share of the window (percent) that interactive requests may use.
@@ -236,7 +238,9 @@ impl RateBudget {
         let now = Instant::now();
         let mut st = lock(&self.state);
         self.roll(&mut st, now);
-        let until = now + retry_after;
+        // Retry-After is whole seconds, counted by the venue from when it answered: wait a
+        // margin beyond it, so the first request after the wait never lands inside the window.
+        let until = now + retry_after + BLOCK_MARGIN;
         st.blocked_until = Some(st.blocked_until.map_or(until, |u| u.max(until)));
         st.banned |= banned;
         tracing::warn!(key = %self.key, banned, retry_after_ms = retry_after.as_millis() as u64, "rate budget blocked");

@@ -79,12 +79,21 @@ async fn a_418_fails_at_once_and_ends_with_retry_after() {
     let err = budget.acquire(1, Priority::Trading).await.unwrap_err();
     match err {
         ExchangeError::Transient { retry_after_ms, .. } => {
-            assert_eq!(retry_after_ms, Some(120_000))
+            // Retry-After plus the safety margin.
+            assert_eq!(
+                retry_after_ms,
+                Some(120_000 + keel_transport::budget::BLOCK_MARGIN.as_millis() as u64)
+            )
         }
         other => panic!("{other:?}"),
     }
     assert!(budget.snapshot().banned);
-    tokio::time::sleep(Duration::from_secs(121)).await;
+    tokio::time::sleep(Duration::from_millis(120_500)).await;
+    assert!(
+        budget.acquire(1, Priority::Trading).await.is_err(),
+        "still inside the margin"
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
     budget.acquire(1, Priority::Trading).await.unwrap();
     assert!(!budget.snapshot().banned);
 }

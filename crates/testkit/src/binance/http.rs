@@ -19,6 +19,10 @@ pub(crate) struct Ctx {
     pub market: Market,
 }
 
+/// How long after a 429 a request counts as already in flight (loopback round trips are well
+/// under it; a client that waited for the answer is far beyond it only if it ignored it).
+pub(crate) const IN_FLIGHT_GRACE_MS: i64 = 50;
+
 pub(crate) fn wall_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -198,6 +202,21 @@ pub(crate) async fn rest(
             lim.minute = minute;
             lim.used = 0;
         }
+        // A request that was already on its way when the 429 went out did not ignore it: it
+        // gets another 429, not a ban (Binance bans clients that fail to back off).
+        if lim.banned_until <= wall
+            && lim.limited_until > wall
+            && wall - lim.limited_since <= IN_FLIGHT_GRACE_MS
+        {
+            let secs = ((lim.limited_until - wall) as u64).div_ceil(1000);
+            let used = lim.used;
+            st.stats.http_429_sent += 1;
+            let body = State::error_body(
+                -1003,
+                "Too many requests; current limit is exceeded. Please back off.",
+            );
+            return respond(429, body.to_string(), used, Some(secs));
+        }
         if lim.banned_until > wall || lim.limited_until > wall {
             if lim.banned_until <= wall {
                 lim.banned_until = wall + ban_ms;
@@ -219,6 +238,7 @@ pub(crate) async fn rest(
         let used = lim.used;
         if used > limit {
             lim.limited_until = (minute + 1) * 60_000;
+            lim.limited_since = wall;
             let secs = ((lim.limited_until - wall) as u64).div_ceil(1000);
             st.stats.http_429_sent += 1;
             let body = State::error_body(
@@ -232,6 +252,7 @@ pub(crate) async fn rest(
         let f = st.request_faults(market, &m, &path);
         if let Some(secs) = f.rate_limit_secs {
             st.limits[market.idx()].limited_until = wall + secs as i64 * 1000;
+            st.limits[market.idx()].limited_since = wall;
             st.stats.http_429_sent += 1;
             let body = State::error_body(
                 -1003,

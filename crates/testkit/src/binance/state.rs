@@ -88,8 +88,11 @@ impl Emitter {
 pub(crate) struct Limit {
     pub minute: i64,
     pub used: u32,
-    /// Wall-clock ms until which a 429 window is active (any request inside -> 418).
+    /// Wall-clock ms until which a 429 window is active (a request inside it -> 418, unless it
+    /// was already on its way when the 429 went out: see `IN_FLIGHT_GRACE_MS`).
     pub limited_until: i64,
+    /// Wall-clock ms at which the last 429 went out.
+    pub limited_since: i64,
     /// Wall-clock ms until which the IP is banned.
     pub banned_until: i64,
 }
