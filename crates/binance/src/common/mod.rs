@@ -4,6 +4,7 @@ pub mod config;
 pub mod error;
 pub mod filters;
 pub mod num;
+pub(crate) mod permissions;
 pub mod rest;
 pub mod sign;
 

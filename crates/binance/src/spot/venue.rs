@@ -8,8 +8,8 @@ use crate::spot::market::{streams_for, subscription_frame};
 use crate::spot::orders::order_params;
 use crate::spot::streams::{MarketSession, UserSession, WatchState, Watched};
 use crate::spot::wire::{
-    Depth, ExchangeInfo, RestTrade, WireAccount, WireApiRestrictions, WireMyTrade, WireOrder,
-    depth_weight, interval_name, parse_klines,
+    Depth, ExchangeInfo, RestTrade, WireAccount, WireMyTrade, WireOrder, depth_weight,
+    interval_name, parse_klines,
 };
 use async_trait::async_trait;
 use keel_domain::{Balance, Candle, Fill, Instrument, OrderBook, SubmitOrder, Trade};
@@ -586,24 +586,9 @@ impl Venue for BinanceSpot {
         if self.inner.rest.auth().is_none() {
             return Ok(None);
         }
-        let r: WireApiRestrictions = self
-            .inner
-            .rest
-            .signed(
-                Method::GET,
-                "/sapi/v1/account/apiRestrictions",
-                &[],
-                1,
-                Priority::Interactive,
-            )
-            .await?;
-        Ok(Some(KeyPermissions {
-            can_read: r.enable_reading,
-            can_trade_spot: r.enable_spot_and_margin_trading,
-            can_trade_futures: r.enable_futures,
-            can_withdraw: r.enable_withdrawals,
-            ip_restricted: r.ip_restrict,
-        }))
+        crate::common::permissions::key_permissions(&self.inner.rest, Priority::Interactive)
+            .await
+            .map(Some)
     }
 
     async fn test_endpoints(&self) -> Vec<EndpointReport> {

@@ -591,22 +591,6 @@ impl WireAccount {
     }
 }
 
-/// GET /sapi/v1/account/apiRestrictions.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WireApiRestrictions {
-    #[serde(default)]
-    pub ip_restrict: bool,
-    #[serde(default)]
-    pub enable_reading: bool,
-    #[serde(default)]
-    pub enable_spot_and_margin_trading: bool,
-    #[serde(default)]
-    pub enable_futures: bool,
-    #[serde(default)]
-    pub enable_withdrawals: bool,
-}
-
 /// GET /api/v3/time.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1182,22 +1182,9 @@ impl Venue for BinanceUsdm {
         let Some(spot) = &self.inner.spot_rest else {
             return Ok(None);
         };
-        let r: super::wire::ApiRestrictions = spot
-            .signed(
-                Method::GET,
-                "/sapi/v1/account/apiRestrictions",
-                &[],
-                1,
-                Priority::Background,
-            )
-            .await?;
-        Ok(Some(KeyPermissions {
-            can_read: r.enable_reading,
-            can_trade_spot: r.enable_spot,
-            can_trade_futures: r.enable_futures,
-            can_withdraw: r.enable_withdrawals,
-            ip_restricted: r.ip_restrict,
-        }))
+        crate::common::permissions::key_permissions(spot, Priority::Background)
+            .await
+            .map(Some)
     }
 
     async fn test_endpoints(&self) -> Vec<EndpointReport> {

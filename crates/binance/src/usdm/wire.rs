@@ -219,20 +219,6 @@ pub(crate) struct DualSide {
     pub dual_side_position: bool,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct ApiRestrictions {
-    #[serde(rename = "ipRestrict", default)]
-    pub ip_restrict: bool,
-    #[serde(rename = "enableReading", default)]
-    pub enable_reading: bool,
-    #[serde(rename = "enableSpotAndMarginTrading", default)]
-    pub enable_spot: bool,
-    #[serde(rename = "enableFutures", default)]
-    pub enable_futures: bool,
-    #[serde(rename = "enableWithdrawals", default)]
-    pub enable_withdrawals: bool,
-}
-
 // ---- WebSocket market streams ----
 
 #[derive(Debug, Deserialize)]
