@@ -18,6 +18,8 @@ pub struct Stats {
     pub requests_while_limited: u64,
     /// -1021 (timestamp) rejections.
     pub minus_1021_sent: u64,
+    /// REST -1021 rejections per endpoint (same keys as `requests_by_endpoint`).
+    pub minus_1021_by_endpoint: BTreeMap<String, u64>,
     /// -1022 (signature) rejections.
     pub minus_1022_sent: u64,
     /// 5xx responses sent by faults.

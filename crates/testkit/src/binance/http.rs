@@ -273,9 +273,16 @@ pub(crate) async fn rest(
     }
     let result = {
         let mut st = shared.lock();
-        route(
+        let result = route(
             &mut st, market, &m, &path, &params, &headers, &raw_query, &raw_body,
-        )
+        );
+        if matches!(&result, Err(e) if e.code == -1021) {
+            *st.stats
+                .minus_1021_by_endpoint
+                .entry(endpoint_key(market, &m, &path))
+                .or_default() += 1;
+        }
+        result
     };
     if let Some(hold) = fault.hold_ms {
         shared.lock().stats.responses_broken += 1;
