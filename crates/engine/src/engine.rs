@@ -64,6 +64,10 @@ pub(crate) struct Inner {
     /// Client ids of orders being submitted right now: reconciliation leaves them alone.
     pub in_flight: std::sync::Mutex<std::collections::HashSet<String>>,
     pub events: broadcast::Sender<AccountEvent>,
+    /// Market-data recordings running now.
+    pub recordings: crate::market_data::Recordings,
+    /// Parameter sweeps running now (for cancel).
+    pub sweeps: crate::backtests::RunningSweeps,
     pub data_dir: String,
     /// The runtime the engine started on: its tasks run there whoever calls (the shell calls
     /// synchronous commands from the UI thread).
@@ -102,6 +106,7 @@ impl Engine {
             )
         };
         store.ensure_account(&demo_row).await?;
+        store.close_interrupted_sessions().await?;
         let paused = store.setting(PAUSED_KEY).await?.as_deref() == Some("true");
         let locked = crate::security::locked_at_start(&store).await?;
         let secrets = Arc::new(crate::secrets::Secrets::new(&config));
@@ -134,6 +139,8 @@ impl Engine {
                 in_flight: std::sync::Mutex::default(),
                 reconnect_now: tokio::sync::Notify::new(),
                 events,
+                recordings: Default::default(),
+                sweeps: Default::default(),
                 data_dir: config.data_dir.display().to_string(),
                 runtime: tokio::runtime::Handle::current(),
                 shutdown,
@@ -170,6 +177,7 @@ impl Engine {
 
     /// Stops the background tasks and closes the database cleanly.
     pub async fn shutdown(&self) {
+        crate::market_data::stop_all(self).await;
         let _ = self.inner.shutdown.send(true);
         let tasks = std::mem::take(&mut *self.inner.tasks.lock().await);
         for task in tasks {

@@ -185,6 +185,25 @@ pub trait MarketData: Send + Sync {
         interval_ms: i64,
         limit: usize,
     ) -> ExchangeResult<Vec<Candle>>;
+    /// Ranged history for downloads: candles of `interval_ms` whose `open_time_ms >= start_ms`,
+    /// oldest first, at most `limit` (a venue may return fewer per call, and the last one may
+    /// still be open). An empty answer means the venue has nothing from `start_ms` on. Callers
+    /// page forward from the last open time plus one interval. Venues that cannot page history
+    /// refuse with `Rejected`.
+    async fn candles_since(
+        &self,
+        _symbol: &str,
+        interval_ms: i64,
+        start_ms: TimestampMs,
+        _limit: usize,
+    ) -> ExchangeResult<Vec<Candle>> {
+        Err(ExchangeError::rejected(
+            RejectReason::Other,
+            format!(
+                "this venue cannot page candle history ({interval_ms} ms candles from {start_ms})"
+            ),
+        ))
+    }
     async fn order_book(&self, symbol: &str, depth: usize) -> ExchangeResult<OrderBook>;
     /// The most recent `limit` trades, newest first.
     async fn recent_trades(&self, symbol: &str, limit: usize) -> ExchangeResult<Vec<Trade>>;

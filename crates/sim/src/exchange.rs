@@ -418,6 +418,37 @@ impl MarketData for DemoExchange {
         Ok(state.markets[index].candles.aggregate(interval_ms, limit))
     }
 
+    /// The generated history from `start_ms` on (see [`MarketData::candles_since`]): candles
+    /// aggregated from the one-minute history the exchange keeps (30 days), the open one last.
+    async fn candles_since(
+        &self,
+        symbol: &str,
+        interval_ms: i64,
+        start_ms: TimestampMs,
+        limit: usize,
+    ) -> ExchangeResult<Vec<Candle>> {
+        if interval_ms <= 0 || interval_ms % MINUTE_MS != 0 {
+            return Err(ExchangeError::rejected(
+                RejectReason::Other,
+                format!(
+                    "the Demo exchange serves candles of whole minutes; {interval_ms} ms is not one"
+                ),
+            ));
+        }
+        let state = self.lock();
+        let index = Self::market_index(&state, symbol)?;
+        // Enough intervals to reach back to `start_ms`, newest first.
+        let span = (state.now_ms - start_ms).max(0) / interval_ms + 2;
+        let span = usize::try_from(span).unwrap_or(usize::MAX);
+        Ok(state.markets[index]
+            .candles
+            .aggregate(interval_ms, span)
+            .into_iter()
+            .filter(|c| c.open_time_ms >= start_ms)
+            .take(limit)
+            .collect())
+    }
+
     async fn order_book(&self, symbol: &str, depth: usize) -> ExchangeResult<OrderBook> {
         let state = self.lock();
         let index = Self::market_index(&state, symbol)?;

@@ -26,7 +26,9 @@ mod hash;
 pub mod market;
 pub mod matching;
 pub mod rng;
+pub mod venue;
 
 pub use config::{DemoConfig, DemoSymbol};
 pub use exchange::DemoExchange;
 pub use matching::{Executions, Matcher, RestoredOrder};
+pub use venue::{SimConfig, SimEvent, SimFill, SimOrder, SimReject, SimVenue};

@@ -340,6 +340,40 @@ impl MarketData for BinanceSpot {
         Ok(out)
     }
 
+    /// `GET /api/v3/klines` with `startTime`: one page of at most 1,000 candles, sent at the
+    /// budget's background priority (downloads must never crowd out trading).
+    async fn candles_since(
+        &self,
+        symbol: &str,
+        interval_ms: i64,
+        start_ms: i64,
+        limit: usize,
+    ) -> ExchangeResult<Vec<Candle>> {
+        let interval = interval_name(interval_ms).ok_or_else(|| {
+            ExchangeError::rejected(
+                RejectReason::Other,
+                format!("Binance has no {interval_ms} ms candles"),
+            )
+        })?;
+        let rows: Vec<Vec<Value>> = self
+            .inner
+            .rest
+            .public(
+                Method::GET,
+                "/api/v3/klines",
+                &[
+                    ("symbol", self.venue_symbol(symbol)),
+                    ("interval", interval.into()),
+                    ("startTime", start_ms.to_string()),
+                    ("limit", limit.clamp(1, KLINES_PAGE).to_string()),
+                ],
+                2,
+                Priority::Background,
+            )
+            .await?;
+        parse_klines(&rows)
+    }
+
     async fn order_book(&self, symbol: &str, depth: usize) -> ExchangeResult<OrderBook> {
         let limit = depth.clamp(1, 5000);
         let d: Depth = self

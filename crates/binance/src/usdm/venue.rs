@@ -761,6 +761,49 @@ impl MarketData for BinanceUsdm {
         parse::parse_klines(&body)
     }
 
+    /// `GET /fapi/v1/klines` with `startTime`: one page of at most 1,000 candles (weight 5), sent
+    /// at the budget's background priority.
+    async fn candles_since(
+        &self,
+        symbol: &str,
+        interval_ms: i64,
+        start_ms: i64,
+        limit: usize,
+    ) -> ExchangeResult<Vec<Candle>> {
+        let interval = interval_name(interval_ms).ok_or_else(|| {
+            ExchangeError::rejected(
+                RejectReason::Other,
+                format!("Binance has no {interval_ms} ms candles"),
+            )
+        })?;
+        let limit = limit.clamp(1, 1000);
+        let weight = match limit {
+            0..100 => 1,
+            100..500 => 2,
+            _ => 5,
+        };
+        let v: serde_json::Value = self
+            .inner
+            .rest
+            .public(
+                Method::GET,
+                "/fapi/v1/klines",
+                &[
+                    ("symbol", self.inner.venue_symbol(symbol)),
+                    ("interval", interval.to_string()),
+                    ("startTime", start_ms.to_string()),
+                    ("limit", limit.to_string()),
+                ],
+                weight,
+                Priority::Background,
+            )
+            .await?;
+        let body = serde_json::to_vec(&v).map_err(|e| ExchangeError::Unknown {
+            message: e.to_string(),
+        })?;
+        parse::parse_klines(&body)
+    }
+
     async fn order_book(&self, symbol: &str, depth: usize) -> ExchangeResult<OrderBook> {
         let snap = self
             .inner

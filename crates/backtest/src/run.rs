@@ -1,0 +1,183 @@
+//! Backtests: a strategy replayed through a [`Session`] over candles or trade ticks, with a
+//! historical clock (each event's own time), into a [`Report`].
+
+use keel_domain::{CandleBuilder, Trade};
+use keel_sim::venue::SimConfig;
+use keel_strategy::{Bar, Strategy};
+use rust_decimal::Decimal;
+
+use crate::num::{to_f64, to_grid};
+use crate::report::{self, CurveRecorder, Metrics, Report};
+use crate::series::{BarSeries, Gap};
+use crate::session::{RiskLimits, Session, SessionConfig};
+
+/// The settings of a run (the data and the strategy come separately).
+#[derive(Debug, Clone)]
+pub struct BacktestConfig {
+    pub initial_cash: Decimal,
+    pub venue: SimConfig,
+    pub risk: RiskLimits,
+}
+
+impl Default for BacktestConfig {
+    fn default() -> Self {
+        BacktestConfig {
+            initial_cash: Decimal::from(10_000),
+            venue: SimConfig::default(),
+            risk: RiskLimits::default(),
+        }
+    }
+}
+
+/// Replays `series` bar by bar through `strategy`. Decisions are taken at each bar's close;
+/// working orders are matched against the next bars by the venue's candle fill model.
+pub fn run_bars(series: &BarSeries, strategy: Box<dyn Strategy>, cfg: &BacktestConfig) -> Report {
+    let n = series.len();
+    let interval = series.interval_ms;
+    let mut session = Session::new(
+        strategy,
+        SessionConfig {
+            initial_cash: cfg.initial_cash,
+            venue: cfg.venue,
+            risk: cfg.risk.clone(),
+            price_dp: series.price_dp,
+        },
+    );
+    let mut curve = CurveRecorder::new(to_f64(cfg.initial_cash), n);
+    for i in 0..n {
+        let t = series.open_time[i];
+        let bar = Bar {
+            open_time_ms: t,
+            close_time_ms: t + interval,
+            open: series.open[i],
+            high: series.high[i],
+            low: series.low[i],
+            close: series.close[i],
+            volume: series.volume[i],
+        };
+        session.on_bar(i, &bar, interval, || series.candle(i));
+        let ledger = session.ledger();
+        curve.mark(
+            bar.close_time_ms,
+            ledger.equity_f64(bar.close),
+            ledger.position_f64() != 0.0,
+        );
+    }
+    let last = series
+        .close
+        .last()
+        .map_or(Decimal::ZERO, |c| to_grid(*c, series.price_dp));
+    let start = series.open_time.first().copied().unwrap_or(0);
+    finish(
+        &session,
+        cfg,
+        curve,
+        start,
+        interval,
+        last,
+        series.gaps.clone(),
+    )
+}
+
+/// Replays trade ticks through `strategy`: the venue fills against every print (bounded by its
+/// volume), the strategy sees every tick and the `interval_ms` bars built from them.
+pub fn run_trades(
+    trades: &[Trade],
+    interval_ms: i64,
+    price_dp: u32,
+    strategy: Box<dyn Strategy>,
+    cfg: &BacktestConfig,
+) -> Report {
+    let mut session = Session::new(
+        strategy,
+        SessionConfig {
+            initial_cash: cfg.initial_cash,
+            venue: cfg.venue,
+            risk: cfg.risk.clone(),
+            price_dp,
+        },
+    );
+    let mut builder = CandleBuilder::new(interval_ms);
+    let mut curve = CurveRecorder::new(to_f64(cfg.initial_cash), trades.len() / 8 + 1);
+    let mut close_bar = |session: &mut Session, i: usize, c: keel_domain::Candle| {
+        let f = to_f64;
+        let bar = Bar {
+            open_time_ms: c.open_time_ms,
+            close_time_ms: c.open_time_ms + interval_ms,
+            open: f(c.open),
+            high: f(c.high),
+            low: f(c.low),
+            close: f(c.close),
+            volume: f(c.volume),
+        };
+        session.on_built_bar(i, &bar);
+        let ledger = session.ledger();
+        curve.mark(
+            bar.close_time_ms,
+            ledger.equity_f64(bar.close),
+            ledger.position_f64() != 0.0,
+        );
+    };
+    for (i, t) in trades.iter().enumerate() {
+        if let Some(done) = builder.push(t.ts_ms, t.price, t.qty) {
+            close_bar(&mut session, i, done);
+        }
+        session.on_trade(i, t);
+    }
+    if let Some(open) = builder.current().cloned() {
+        close_bar(&mut session, trades.len(), open);
+    }
+    let last = trades.last().map_or(Decimal::ZERO, |t| t.price);
+    let start = trades
+        .first()
+        .map_or(0, |t| t.ts_ms - t.ts_ms.rem_euclid(interval_ms));
+    finish(&session, cfg, curve, start, interval_ms, last, Vec::new())
+}
+
+fn finish(
+    session: &Session,
+    cfg: &BacktestConfig,
+    curve: CurveRecorder,
+    start: i64,
+    interval_ms: i64,
+    last_price: Decimal,
+    gaps: Vec<Gap>,
+) -> Report {
+    let bars = curve.bars();
+    let exposure = curve.exposure();
+    let end = curve.last_time().unwrap_or(start).max(start);
+    let (stats, equity_curve, drawdown) = curve.finish(end - start, interval_ms);
+    let ledger = session.ledger();
+    let (win_rate, profit_factor, avg_trade) = report::trade_stats(ledger.trades());
+    Report {
+        bars,
+        start_ms: start,
+        end_ms: end,
+        interval_ms,
+        initial_cash: cfg.initial_cash,
+        final_equity: ledger.equity(last_price),
+        metrics: Metrics {
+            total_return: stats.total_return,
+            annual_return: stats.annual_return,
+            max_drawdown: stats.max_drawdown,
+            sharpe: stats.sharpe,
+            sortino: stats.sortino,
+            calmar: stats.calmar,
+            win_rate,
+            profit_factor,
+            avg_trade,
+            exposure,
+            fees: ledger.fees(),
+            trades: ledger.trades().len(),
+            fills: session.fills().len(),
+            rejected_orders: session.rejected(),
+        },
+        equity: equity_curve,
+        drawdown,
+        trades: ledger.trades().to_vec(),
+        open_trade: ledger.open_trade(last_price),
+        fills: session.fills().to_vec(),
+        gaps,
+        rejections: session.rejections().to_vec(),
+    }
+}

@@ -1,0 +1,5 @@
+//! Strategies written in Rust.
+
+mod sma_cross;
+
+pub use sma_cross::SmaCross;
