@@ -19,7 +19,7 @@ pub mod walk_forward;
 
 pub use ledger::{Ledger, TradeRecord};
 pub use report::{FillRecord, Metrics, Report};
-pub use run::{BacktestConfig, run_bars, run_trades};
+pub use run::{BacktestConfig, TickRun, run_bars, run_trades};
 pub use series::{BarSeries, Gap, SeriesError};
 pub use session::{RiskLimits, Session, SessionConfig};
 pub use sweep::{Objective, Progress, Search, SweepResult, SweepSpec, sweep};

@@ -22,7 +22,9 @@ use serde::Serialize;
 use crate::ledger::TradeRecord;
 use crate::series::Gap;
 
-/// Points kept per curve in a report (the run itself marks every bar).
+/// A report keeps between this many and twice this many points per curve (the run itself
+/// marks every bar): each time the curve reaches twice the number, neighbouring points merge
+/// in pairs, so the thinning does not depend on how long the run turns out to be.
 pub const CURVE_POINTS: usize = 1_000;
 
 /// One fill of the run.
@@ -95,7 +97,7 @@ pub struct Report {
     #[serde(with = "rust_decimal::serde::str")]
     pub final_equity: Decimal,
     pub metrics: Metrics,
-    /// Equity at the bar closes, thinned to at most [`CURVE_POINTS`] (the last bar of each bucket).
+    /// Equity at the bar closes, thinned (see [`CURVE_POINTS`]; the last bar of each bucket).
     pub equity: Vec<CurvePoint>,
     /// Drawdown from the running peak (a fraction, <= 0), the deepest of each bucket.
     pub drawdown: Vec<CurvePoint>,
@@ -151,11 +153,11 @@ pub(crate) struct CurveRecorder {
 }
 
 impl CurveRecorder {
-    /// A recorder for about `expected_bars` marks starting from `initial` equity.
-    pub fn new(initial: f64, expected_bars: usize) -> CurveRecorder {
+    /// A recorder starting from `initial` equity.
+    pub fn new(initial: f64) -> CurveRecorder {
         CurveRecorder {
             initial,
-            bucket: expected_bars.div_ceil(CURVE_POINTS).max(1),
+            bucket: 1,
             in_bucket: 0,
             bucket_worst: 0.0,
             peak: initial,
@@ -168,8 +170,8 @@ impl CurveRecorder {
             exposed: 0,
             first_t: None,
             last_t: 0,
-            equity: Vec::with_capacity(CURVE_POINTS + 1),
-            drawdown: Vec::with_capacity(CURVE_POINTS + 1),
+            equity: Vec::with_capacity(2 * CURVE_POINTS),
+            drawdown: Vec::with_capacity(2 * CURVE_POINTS),
         }
     }
 
@@ -216,6 +218,20 @@ impl CurveRecorder {
         self.max_dd = self.max_dd.max(-self.bucket_worst);
         self.in_bucket = 0;
         self.bucket_worst = 0.0;
+        if self.equity.len() == 2 * CURVE_POINTS {
+            // Merge neighbours: the later equity, the deeper drawdown.
+            for i in 0..CURVE_POINTS {
+                self.equity[i] = self.equity[2 * i + 1];
+                let deeper = self.drawdown[2 * i].value.min(self.drawdown[2 * i + 1].value);
+                self.drawdown[i] = CurvePoint {
+                    t_ms: self.drawdown[2 * i + 1].t_ms,
+                    value: deeper,
+                };
+            }
+            self.equity.truncate(CURVE_POINTS);
+            self.drawdown.truncate(CURVE_POINTS);
+            self.bucket *= 2;
+        }
     }
 
     /// Time of the last mark.
@@ -323,7 +339,7 @@ mod tests {
         eq: &[f64],
         interval: i64,
     ) -> (CurveStats, Vec<CurvePoint>, Vec<CurvePoint>) {
-        let mut r = CurveRecorder::new(initial, eq.len());
+        let mut r = CurveRecorder::new(initial);
         for (i, e) in eq.iter().enumerate() {
             r.mark((i as i64 + 1) * interval, *e, true);
         }
@@ -334,7 +350,7 @@ mod tests {
     fn drawdown_and_returns_follow_their_definitions() {
         let day = 86_400_000;
         let eq = [110.0, 99.0, 121.0, 108.9];
-        let mut r = CurveRecorder::new(100.0, 4);
+        let mut r = CurveRecorder::new(100.0);
         for (i, e) in eq.iter().enumerate() {
             r.mark(i as i64 * day, *e, true);
         }
@@ -355,7 +371,7 @@ mod tests {
         equity[1_234] = 50.0;
         equity[n - 1] = 101.0;
         let (s, eq, dd) = record(100.0, &equity, 1);
-        assert!(eq.len() <= CURVE_POINTS);
+        assert!(eq.len() >= CURVE_POINTS && eq.len() < 2 * CURVE_POINTS, "{}", eq.len());
         assert_eq!(eq.last().unwrap().t_ms, 2_500);
         assert_eq!(eq.last().unwrap().value, 101.0);
         let min = dd.iter().map(|p| p.value).fold(0.0, f64::min);

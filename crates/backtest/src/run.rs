@@ -43,7 +43,7 @@ pub fn run_bars(series: &BarSeries, strategy: Box<dyn Strategy>, cfg: &BacktestC
             price_dp: series.price_dp,
         },
     );
-    let mut curve = CurveRecorder::new(to_f64(cfg.initial_cash), n);
+    let mut curve = CurveRecorder::new(to_f64(cfg.initial_cash));
     for i in 0..n {
         let t = series.open_time[i];
         let bar = Bar {
@@ -88,50 +88,110 @@ pub fn run_trades(
     strategy: Box<dyn Strategy>,
     cfg: &BacktestConfig,
 ) -> Report {
-    let mut session = Session::new(
-        strategy,
-        SessionConfig {
-            initial_cash: cfg.initial_cash,
-            venue: cfg.venue,
-            risk: cfg.risk.clone(),
-            price_dp,
-        },
-    );
-    let mut builder = CandleBuilder::new(interval_ms);
-    let mut curve = CurveRecorder::new(to_f64(cfg.initial_cash), trades.len() / 8 + 1);
-    let mut close_bar = |session: &mut Session, i: usize, c: keel_domain::Candle| {
-        let f = to_f64;
+    let mut run = TickRun::new(strategy, cfg, interval_ms, price_dp);
+    for t in trades {
+        run.on_trade(t);
+    }
+    run.finish()
+}
+
+/// A strategy driven trade by trade, wherever the trades come from: a stored history (a
+/// backtest) or a live or replayed market (a paper run). The same trades in the same order give
+/// the same fills and the same report.
+pub struct TickRun {
+    session: Session,
+    builder: CandleBuilder,
+    curve: CurveRecorder,
+    cfg: BacktestConfig,
+    interval_ms: i64,
+    index: usize,
+    start_ms: Option<i64>,
+    last_price: Decimal,
+}
+
+impl TickRun {
+    /// A run of `strategy` building bars of `interval_ms`.
+    pub fn new(
+        strategy: Box<dyn Strategy>,
+        cfg: &BacktestConfig,
+        interval_ms: i64,
+        price_dp: u32,
+    ) -> TickRun {
+        TickRun {
+            session: Session::new(
+                strategy,
+                SessionConfig {
+                    initial_cash: cfg.initial_cash,
+                    venue: cfg.venue,
+                    risk: cfg.risk.clone(),
+                    price_dp,
+                },
+            ),
+            builder: CandleBuilder::new(interval_ms),
+            curve: CurveRecorder::new(to_f64(cfg.initial_cash)),
+            cfg: cfg.clone(),
+            interval_ms,
+            index: 0,
+            start_ms: None,
+            last_price: Decimal::ZERO,
+        }
+    }
+
+    /// One trade print: a bar that it closes goes to the strategy first (its orders meet the
+    /// price the strategy saw), then the venue fills against the print, then the strategy sees it.
+    pub fn on_trade(&mut self, t: &Trade) {
+        let i = self.index;
+        self.index += 1;
+        self.start_ms
+            .get_or_insert(t.ts_ms - t.ts_ms.rem_euclid(self.interval_ms));
+        if let Some(done) = self.builder.push(t.ts_ms, t.price, t.qty) {
+            self.close_bar(i, &done);
+        }
+        self.session.on_trade(i, t);
+        self.last_price = t.price;
+    }
+
+    /// The session so far (fills, ledger).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn close_bar(&mut self, i: usize, c: &keel_domain::Candle) {
         let bar = Bar {
             open_time_ms: c.open_time_ms,
-            close_time_ms: c.open_time_ms + interval_ms,
-            open: f(c.open),
-            high: f(c.high),
-            low: f(c.low),
-            close: f(c.close),
-            volume: f(c.volume),
+            close_time_ms: c.open_time_ms + self.interval_ms,
+            open: to_f64(c.open),
+            high: to_f64(c.high),
+            low: to_f64(c.low),
+            close: to_f64(c.close),
+            volume: to_f64(c.volume),
         };
-        session.on_built_bar(i, &bar);
-        let ledger = session.ledger();
-        curve.mark(
+        self.session.on_built_bar(i, &bar);
+        let ledger = self.session.ledger();
+        self.curve.mark(
             bar.close_time_ms,
             ledger.equity_f64(bar.close),
             ledger.position_f64() != 0.0,
         );
-    };
-    for (i, t) in trades.iter().enumerate() {
-        if let Some(done) = builder.push(t.ts_ms, t.price, t.qty) {
-            close_bar(&mut session, i, done);
+    }
+
+    /// Closes the bar in progress and reports.
+    pub fn finish(mut self) -> Report {
+        if let Some(open) = self.builder.current().cloned() {
+            let i = self.index;
+            self.close_bar(i, &open);
         }
-        session.on_trade(i, t);
+        let start = self.start_ms.unwrap_or(0);
+        finish(
+            &self.session,
+            &self.cfg,
+            self.curve,
+            start,
+            self.interval_ms,
+            self.last_price,
+            Vec::new(),
+        )
     }
-    if let Some(open) = builder.current().cloned() {
-        close_bar(&mut session, trades.len(), open);
-    }
-    let last = trades.last().map_or(Decimal::ZERO, |t| t.price);
-    let start = trades
-        .first()
-        .map_or(0, |t| t.ts_ms - t.ts_ms.rem_euclid(interval_ms));
-    finish(&session, cfg, curve, start, interval_ms, last, Vec::new())
 }
 
 fn finish(

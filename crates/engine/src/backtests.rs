@@ -8,11 +8,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use keel_backtest::sweep::{Factory, Progress};
-use keel_backtest::{BacktestConfig, BarSeries, Report, RiskLimits, SweepSpec, run_bars, run_trades};
+use keel_backtest::{
+    BacktestConfig, BarSeries, Report, RiskLimits, SweepSpec, run_bars, run_trades,
+};
 use keel_sim::venue::{CandlePath, Fees, SimConfig, Slippage};
 use keel_store::{NewBacktestRun, NewSweepRun};
 use keel_strategy::builtin::SmaCross;
-use keel_strategy::{ParamError, ParamSet, Strategy};
+use keel_strategy::{ParamSet, Strategy};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -267,7 +269,7 @@ enum Loaded {
     },
 }
 
-type BoxFactory = Box<dyn Fn(&ParamSet) -> Result<Box<dyn Strategy>, ParamError> + Send + Sync>;
+pub(crate) type BoxFactory = crate::strategies::RuleFactory;
 
 impl Engine {
     /// Runs one backtest and saves its report.
@@ -278,7 +280,9 @@ impl Engine {
         let settings = req.settings.clone();
         let report = tokio::task::spawn_blocking(move || -> AppResult<Report> {
             Ok(match &data {
-                Loaded::Bars(series) => run_bars(series, strategy, &settings.to_config(series.price_dp)?),
+                Loaded::Bars(series) => {
+                    run_bars(series, strategy, &settings.to_config(series.price_dp)?)
+                }
                 Loaded::Trades {
                     trades,
                     interval_ms,
@@ -294,21 +298,45 @@ impl Engine {
         })
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("the backtest stopped: {e}")))??;
+        self.save_report(
+            req.name.clone(),
+            &req.strategy,
+            strategy_label,
+            req.params,
+            to_json(&req.data),
+            data_label,
+            &req.settings,
+            &report,
+        )
+        .await
+    }
+
+    /// Saves a finished run (a backtest or a paper run) with the columns the list shows.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn save_report(
+        &self,
+        name: Option<String>,
+        strategy: &StrategyRef,
+        strategy_label: String,
+        params: ParamSet,
+        data_json: String,
+        data_label: String,
+        settings: &BacktestSettings,
+        report: &Report,
+    ) -> AppResult<BacktestRunView> {
         let now = self.inner.clock.now_ms();
-        let name = req
-            .name
-            .clone()
+        let name = name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("{strategy_label} on {data_label}"));
         let row = NewBacktestRun {
             name: name.clone(),
             created_ms: now,
-            strategy: to_json(&req.strategy),
+            strategy: to_json(strategy),
             strategy_label: strategy_label.clone(),
-            params: to_json(&req.params),
-            data: to_json(&req.data),
+            params: to_json(&params),
+            data: data_json,
             data_label: data_label.clone(),
-            settings: to_json(&req.settings),
+            settings: to_json(settings),
             bars: report.bars as i64,
             total_return: report.metrics.total_return,
             max_drawdown: report.metrics.max_drawdown,
@@ -322,7 +350,7 @@ impl Engine {
             name,
             created_ms: now,
             strategy_label,
-            params: req.params,
+            params,
             data_label,
             bars: row.bars,
             total_return: row.total_return,
@@ -485,7 +513,12 @@ impl Engine {
             )
         })
         .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the walk-forward stopped: {e}")))?
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Internal,
+                format!("the walk-forward stopped: {e}"),
+            )
+        })?
         .map_err(|e| invalid(e.to_string()))?;
         Ok(to_json(&result))
     }
@@ -524,7 +557,10 @@ impl Engine {
             .ok_or_else(|| invalid(format!("there is no saved sweep {id}")))
     }
 
-    async fn strategy_factory(&self, r: &StrategyRef) -> AppResult<(BoxFactory, String)> {
+    pub(crate) async fn strategy_factory(
+        &self,
+        r: &StrategyRef,
+    ) -> AppResult<(BoxFactory, String)> {
         match r {
             StrategyRef::Builtin { name } if name == "sma_cross" => Ok((
                 Box::new(|p: &ParamSet| {
@@ -535,8 +571,15 @@ impl Engine {
             StrategyRef::Builtin { name } => Err(invalid(format!(
                 "there is no built-in strategy {name:?} (built-ins: sma_cross)"
             ))),
-            StrategyRef::Saved { id } => Err(invalid(format!("rule strategy {id}: not wired yet"))),
-            StrategyRef::Spec { .. } => Err(invalid("rule strategies: not wired yet")),
+            StrategyRef::Saved { id } => self.saved_strategy_factory(id).await,
+            StrategyRef::Spec { spec } => {
+                let factory = crate::strategies::factory(spec)?;
+                let name = serde_json::from_str::<serde_json::Value>(spec)
+                    .ok()
+                    .and_then(|v| v["name"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "rule strategy".to_owned());
+                Ok((factory, name))
+            }
         }
     }
 
@@ -581,7 +624,10 @@ impl Engine {
                 let file = std::path::Path::new(path)
                     .file_name()
                     .map_or_else(|| path.clone(), |f| f.to_string_lossy().into_owned());
-                Ok((Loaded::Bars(series), format!("{file} {}", interval_label(*interval_ms))))
+                Ok((
+                    Loaded::Bars(series),
+                    format!("{file} {}", interval_label(*interval_ms)),
+                ))
             }
             DataRef::Session {
                 session_id,
@@ -636,7 +682,13 @@ impl Engine {
 
 /// `60000` -> `1m`, `3600000` -> `1h`.
 pub fn interval_label(ms: i64) -> String {
-    for (unit, size) in [("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+    for (unit, size) in [
+        ("w", 604_800_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
         if ms >= size && ms % size == 0 {
             return format!("{}{unit}", ms / size);
         }

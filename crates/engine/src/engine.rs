@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     pub recordings: crate::market_data::Recordings,
     /// Parameter sweeps running now (for cancel).
     pub sweeps: crate::backtests::RunningSweeps,
+    /// Paper runs (strategies on simulated accounts).
+    pub paper: crate::paper::PaperRuns,
     pub data_dir: String,
     /// The runtime the engine started on: its tasks run there whoever calls (the shell calls
     /// synchronous commands from the UI thread).
@@ -141,6 +143,7 @@ impl Engine {
                 events,
                 recordings: Default::default(),
                 sweeps: Default::default(),
+                paper: Default::default(),
                 data_dir: config.data_dir.display().to_string(),
                 runtime: tokio::runtime::Handle::current(),
                 shutdown,

@@ -5,6 +5,7 @@
 
 mod accounts;
 pub mod api;
+pub mod backtests;
 pub mod bindings;
 mod clock;
 mod config;
@@ -12,10 +13,13 @@ mod demo;
 mod engine;
 mod error;
 pub mod logging;
+pub mod market_data;
 mod market_stream;
 mod orders;
+pub mod paper;
 mod secrets;
 mod security;
+pub mod strategies;
 mod venues;
 
 pub use clock::SystemClock;

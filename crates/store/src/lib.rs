@@ -7,20 +7,31 @@
 //! - Migrations (workspace `migrations/`) are embedded at compile time and append-only.
 
 mod accounts;
+mod backtests;
 mod balances;
 mod candles;
+pub mod csv_import;
 mod error;
 mod export;
 mod fills;
 mod lock;
+mod market_data;
 mod orders;
+mod sessions;
 mod settings;
+mod strategies;
 
 pub use accounts::{AccountRow, AuditEntry};
+pub use backtests::{BacktestRunRow, NewBacktestRun, NewSweepRun, SweepRunRow};
 pub use error::StoreError;
 pub use export::{CSV_HEADER, write_fills_csv};
 pub use fills::FillFilter;
+pub use market_data::{
+    DatasetRef, DatasetUsage, DownloadJob, DownloadState, DownloadStatus, GapRange,
+};
 pub use orders::{NewOrder, OrderChange};
+pub use strategies::{StrategyFields, StrategyRow};
+pub use sessions::{NewSession, RecordedEvent, RecordedPayload, RecordingSession, SessionStatus};
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
