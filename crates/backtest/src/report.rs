@@ -184,6 +184,15 @@ impl CurveRecorder {
         self.last_t = t_ms;
         self.n += 1;
         self.exposed += usize::from(exposed);
+        if e == self.prev {
+            // Unchanged equity (flat, or a bar that did not move the mark): a zero return, the
+            // same peak and drawdown as the mark before, which the bucket already holds.
+            self.in_bucket += 1;
+            if self.in_bucket == self.bucket {
+                self.flush(t_ms, e);
+            }
+            return;
+        }
         if e > self.peak {
             self.peak = e;
         }
@@ -217,12 +226,19 @@ impl CurveRecorder {
         });
         self.max_dd = self.max_dd.max(-self.bucket_worst);
         self.in_bucket = 0;
-        self.bucket_worst = 0.0;
+        // The next bucket starts in the state this mark left: its drawdown counts there too.
+        self.bucket_worst = if e < self.peak && self.peak > 0.0 {
+            e / self.peak - 1.0
+        } else {
+            0.0
+        };
         if self.equity.len() == 2 * CURVE_POINTS {
             // Merge neighbours: the later equity, the deeper drawdown.
             for i in 0..CURVE_POINTS {
                 self.equity[i] = self.equity[2 * i + 1];
-                let deeper = self.drawdown[2 * i].value.min(self.drawdown[2 * i + 1].value);
+                let deeper = self.drawdown[2 * i]
+                    .value
+                    .min(self.drawdown[2 * i + 1].value);
                 self.drawdown[i] = CurvePoint {
                     t_ms: self.drawdown[2 * i + 1].t_ms,
                     value: deeper,
@@ -371,7 +387,11 @@ mod tests {
         equity[1_234] = 50.0;
         equity[n - 1] = 101.0;
         let (s, eq, dd) = record(100.0, &equity, 1);
-        assert!(eq.len() >= CURVE_POINTS && eq.len() < 2 * CURVE_POINTS, "{}", eq.len());
+        assert!(
+            eq.len() >= CURVE_POINTS && eq.len() < 2 * CURVE_POINTS,
+            "{}",
+            eq.len()
+        );
         assert_eq!(eq.last().unwrap().t_ms, 2_500);
         assert_eq!(eq.last().unwrap().value, 101.0);
         let min = dd.iter().map(|p| p.value).fold(0.0, f64::min);

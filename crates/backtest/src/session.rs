@@ -371,7 +371,9 @@ impl Session {
             Side::Sell => -qty,
         };
         let after = position + signed;
-        let reduces = after.abs() <= position.abs() && (position * after) >= Decimal::ZERO;
+        // Reduces: moves towards zero without crossing it.
+        let reduces = after.abs() <= position.abs()
+            && (after.is_zero() || after.is_sign_negative() == position.is_sign_negative());
         if intent.reduce_only && !reduces {
             return Err(format!(
                 "{}: reduce-only but it would not reduce the position {position}",

@@ -5,6 +5,8 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test -p keel-backtest --test real_data` rewrites the snapshots after
 //! an intended change; review the diff.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 

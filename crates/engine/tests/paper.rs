@@ -2,6 +2,8 @@
 //! The replay of a recorded session must give exactly the backtest's fills and report, and a
 //! live paper run must never send an order to the venue.
 
+#![allow(clippy::unwrap_used)]
+
 use keel_engine::backtests::{BacktestRequest, BacktestSettings, DataRef, StrategyRef};
 use keel_engine::paper::{PaperRequest, PaperSource};
 use keel_engine::{Engine, EngineConfig, SecretsMode};

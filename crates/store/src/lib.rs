@@ -30,8 +30,8 @@ pub use market_data::{
     DatasetRef, DatasetUsage, DownloadJob, DownloadState, DownloadStatus, GapRange,
 };
 pub use orders::{NewOrder, OrderChange};
-pub use strategies::{StrategyFields, StrategyRow};
 pub use sessions::{NewSession, RecordedEvent, RecordedPayload, RecordingSession, SessionStatus};
+pub use strategies::{StrategyFields, StrategyRow};
 
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};

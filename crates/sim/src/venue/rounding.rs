@@ -3,24 +3,36 @@
 
 use super::config::Slippage;
 use keel_domain::Side;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 /// `x` rounded down to a multiple of `grid` (`grid` > 0).
 pub fn floor_to(x: Decimal, grid: Decimal) -> Decimal {
-    if (x % grid).is_zero() {
-        x
-    } else {
-        (x / grid).floor() * grid
-    }
+    round_to(x, grid, RoundingStrategy::ToNegativeInfinity)
 }
 
 /// `x` rounded up to a multiple of `grid` (`grid` > 0).
 pub fn ceil_to(x: Decimal, grid: Decimal) -> Decimal {
-    if (x % grid).is_zero() {
-        x
-    } else {
-        (x / grid).ceil() * grid
+    round_to(x, grid, RoundingStrategy::ToPositiveInfinity)
+}
+
+fn round_to(x: Decimal, grid: Decimal, strategy: RoundingStrategy) -> Decimal {
+    if grid.mantissa() == 1 {
+        // Ticks and steps are nearly always powers of ten (0.01, 0.00001, 1): round the
+        // decimals directly, no division.
+        if x.scale() <= grid.scale() {
+            return x;
+        }
+        return x.round_dp_with_strategy(grid.scale(), strategy);
     }
+    if (x % grid).is_zero() {
+        return x;
+    }
+    let units = x / grid;
+    let whole = match strategy {
+        RoundingStrategy::ToPositiveInfinity => units.ceil(),
+        _ => units.floor(),
+    };
+    whole * grid
 }
 
 /// A price moved onto the grid against `side`'s trader: up for a buy, down for a sell.
