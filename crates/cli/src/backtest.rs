@@ -89,6 +89,49 @@ pub(crate) struct BacktestArgs {
     name: Option<String>,
 }
 
+#[derive(clap::Args)]
+pub(crate) struct PaperArgs {
+    /// A built-in strategy: sma_cross.
+    #[arg(long, group = "strategy_source")]
+    strategy: Option<String>,
+    /// A saved rule strategy, by id.
+    #[arg(long, group = "strategy_source")]
+    strategy_id: Option<String>,
+    /// A rule strategy in a JSON file.
+    #[arg(long, group = "strategy_source")]
+    spec: Option<PathBuf>,
+    /// A parameter value, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_parser = parse_param)]
+    params: Vec<(String, f64)>,
+    /// Trade this connected account's live market (e.g. demo).
+    #[arg(long, group = "paper_source")]
+    account: Option<String>,
+    /// Replay this recorded session instead.
+    #[arg(long, group = "paper_source")]
+    session: Option<i64>,
+    /// Replay speed: 1 (as recorded), 10, ... or 0 (as fast as possible).
+    #[arg(long, default_value_t = 0)]
+    speed: u32,
+    #[arg(long)]
+    symbol: String,
+    /// Bar interval the strategy sees (built from the trades).
+    #[arg(long, value_parser = parse_interval)]
+    interval: i64,
+    /// Stop a live run after this many seconds (default: Ctrl-C).
+    #[arg(long)]
+    seconds: Option<u64>,
+    #[arg(long, default_value = "10000")]
+    cash: String,
+    #[arg(long, default_value = "0.001")]
+    fee: String,
+    #[arg(long, default_value = "0")]
+    slippage_bps: String,
+    #[arg(long)]
+    allow_short: bool,
+    #[arg(long)]
+    name: Option<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum PathArg {
     NearestExtremeFirst,
@@ -167,13 +210,21 @@ fn invalid(message: impl Into<String>) -> AppError {
 }
 
 fn strategy(a: &BacktestArgs) -> Result<StrategyRef, AppError> {
-    if let Some(name) = &a.strategy {
+    strategy_ref(a.strategy.as_ref(), a.strategy_id.as_ref(), a.spec.as_ref())
+}
+
+fn strategy_ref(
+    name: Option<&String>,
+    id: Option<&String>,
+    spec: Option<&PathBuf>,
+) -> Result<StrategyRef, AppError> {
+    if let Some(name) = name {
         return Ok(StrategyRef::Builtin { name: name.clone() });
     }
-    if let Some(id) = &a.strategy_id {
+    if let Some(id) = id {
         return Ok(StrategyRef::Saved { id: id.clone() });
     }
-    if let Some(path) = &a.spec {
+    if let Some(path) = spec {
         let spec = std::fs::read_to_string(path)
             .map_err(|e| invalid(format!("{}: cannot read it: {e}", path.display())))?;
         return Ok(StrategyRef::Spec { spec });
@@ -429,5 +480,93 @@ pub(crate) async fn run(engine: &Engine, a: BacktestArgs) -> Result<(), AppError
             ),
         }
     }
+    Ok(())
+}
+
+/// Runs `keel paper`.
+pub(crate) async fn paper(engine: &Engine, a: PaperArgs) -> Result<(), AppError> {
+    use keel_engine::paper::{PaperRequest, PaperSource};
+    let strategy = strategy_ref(a.strategy.as_ref(), a.strategy_id.as_ref(), a.spec.as_ref())?;
+    let source = match (&a.account, a.session) {
+        (Some(account_id), _) => PaperSource::Live {
+            account_id: account_id.clone(),
+        },
+        (None, Some(session_id)) => PaperSource::Replay {
+            session_id,
+            speed: a.speed,
+        },
+        (None, None) => {
+            return Err(invalid(
+                "choose the market: --account ID (live) or --session ID (replay)",
+            ));
+        }
+    };
+    let live = matches!(source, PaperSource::Live { .. });
+    if live {
+        engine
+            .wait_for_account(
+                a.account.as_deref().unwrap_or_default(),
+                std::time::Duration::from_secs(30),
+            )
+            .await?;
+    }
+    let run = engine
+        .start_paper(PaperRequest {
+            name: a.name.clone(),
+            source,
+            symbol: a.symbol.clone(),
+            interval_ms: a.interval,
+            strategy,
+            params: ParamSet(a.params.iter().cloned().collect()),
+            settings: BacktestSettings {
+                initial_cash: a.cash.clone(),
+                taker_fee: a.fee.clone(),
+                maker_fee: a.fee.clone(),
+                slippage_bps: a.slippage_bps.clone(),
+                allow_short: a.allow_short,
+                ..BacktestSettings::default()
+            },
+        })
+        .await?;
+    eprintln!("paper run {} started: {}", run.id, run.name);
+    let done = if live {
+        let deadline = async {
+            match a.seconds {
+                Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(5));
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                _ = tokio::signal::ctrl_c() => break,
+                _ = ticker.tick() => {
+                    if let Some(v) = engine.paper_runs().into_iter().find(|v| v.id == run.id) {
+                        eprintln!(
+                            "trades seen {}  fills {}  position {}  equity {:.2}",
+                            v.trades_seen, v.fills, v.position, v.equity
+                        );
+                    }
+                }
+            }
+        }
+        engine.stop_paper(run.id).await?
+    } else {
+        engine.wait_paper(run.id).await?
+    };
+    if let Some(e) = done.error {
+        return Err(AppError::new(ErrorCode::Internal, e));
+    }
+    out!(
+        "paper run {}: {} trades seen, {} fills, {} events missed; report saved as backtest {}",
+        done.id,
+        done.trades_seen,
+        done.fills,
+        done.events_missed,
+        done.report_id
+            .map_or_else(|| "-".into(), |id| id.to_string())
+    );
     Ok(())
 }

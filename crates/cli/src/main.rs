@@ -65,6 +65,10 @@ enum Command {
     /// search its parameters; with --walk-forward, split in-sample / out-of-sample. Runs are
     /// saved like the Backtest page's.
     Backtest(Box<backtest::BacktestArgs>),
+    /// Run a strategy on paper: a simulated account trading a connected account's live market
+    /// (orders never reach the venue), or a recorded session replayed. The report is saved with
+    /// the backtests when it stops.
+    Paper(Box<backtest::PaperArgs>),
 }
 
 #[derive(Subcommand)]
@@ -201,6 +205,7 @@ async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Data { command } => data(&engine, command).await,
         Command::Backtest(args) => backtest::run(&engine, *args).await,
+        Command::Paper(args) => backtest::paper(&engine, *args).await,
     };
     engine.shutdown().await;
     result

@@ -266,3 +266,69 @@ fn backtest_bad_input_gets_a_specific_error_and_exit_code_1() {
         );
     }
 }
+
+#[test]
+fn paper_replays_an_imported_session_and_saves_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let trades = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../store/tests/data/binance_XRPETH_trades_2019-10.csv");
+    let out = keel(
+        dir.path(),
+        &[
+            "data",
+            "import",
+            trades.to_str().unwrap(),
+            "--venue",
+            "binance",
+            "--symbol",
+            "XRP/ETH",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = [
+        "--strategy",
+        "sma_cross",
+        "--param",
+        "fast=3",
+        "--param",
+        "slow=8",
+        "--param",
+        "qty=50",
+        "--session",
+        "1",
+        "--symbol",
+        "XRP/ETH",
+        "--interval",
+        "1m",
+        "--cash",
+        "10",
+    ];
+    let mut paper = vec!["paper"];
+    paper.extend(args);
+    let out = keel(dir.path(), &paper);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("12477 trades seen"), "{stdout}");
+    assert!(stdout.contains("0 events missed"), "{stdout}");
+    // The paper run's report equals the backtest of the same session.
+    let mut bt = vec!["backtest"];
+    bt.extend(args);
+    bt.extend(["--format", "json"]);
+    let backtest = keel(dir.path(), &bt);
+    assert!(backtest.status.success());
+    let fills = |v: &serde_json::Value| v["metrics"]["fills"].as_u64().unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&backtest.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!("{} fills", fills(&b))),
+        "{stdout} vs {} fills",
+        fills(&b)
+    );
+}

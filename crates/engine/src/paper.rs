@@ -234,6 +234,10 @@ impl Engine {
                 .await;
             if let Ok(mut v) = run.view.lock() {
                 v.running = false;
+                // The bar in progress closed at the end, and may have traded.
+                v.fills = report.metrics.fills as u64;
+                v.equity = rust_decimal::prelude::ToPrimitive::to_f64(&report.final_equity)
+                    .unwrap_or(v.equity);
                 match saved {
                     Ok(s) => v.report_id = Some(s.id),
                     Err(e) => v.error = Some(e.message),
