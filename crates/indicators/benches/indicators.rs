@@ -1,5 +1,6 @@
 //! Streaming throughput: every indicator fed one value at a time over 10,000,000 points of a
-//! seeded random walk, best of 5 runs, in ns per point. The points are also written once to
+//! seeded random walk, best of 11 runs (on a shared machine the minimum is the least disturbed
+//! run), in ns per point. The points are also written once to
 //! `<target>/indicators-bench/points.f64` (little-endian f64, 4 columns per point: close, high,
 //! low, volume) so `reference/bench_talib.py` times TA-Lib on exactly the same data; the
 //! figures go to `<target>/indicators-bench/keel.tsv`.
@@ -17,7 +18,7 @@ use keel_indicators::{
 };
 
 const N: usize = 10_000_000;
-const RUNS: usize = 5;
+const RUNS: usize = 11;
 
 struct Points {
     close: Vec<f64>,

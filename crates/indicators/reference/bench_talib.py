@@ -3,7 +3,7 @@
 
 The Rust bench (benches/indicators.rs) writes <dir>/points.f64 (little-endian f64, 4 columns
 per point: close, high, low, volume) and <dir>/keel.tsv (name, ns/point). This script times the
-matching TA-Lib functions on the same points (best of 5 calls over all 10,000,000 points), writes
+matching TA-Lib functions on the same points (best of 11 calls over all 10,000,000 points), writes
 <dir>/talib.tsv and prints the table with the ratio TA-Lib / Keel (above 1 = Keel faster).
 
     python crates/indicators/reference/bench_talib.py <dir>     (benches/indicators/run.sh)
@@ -15,7 +15,7 @@ import pathlib
 import numpy as np
 import talib
 
-RUNS = 5
+RUNS = 11
 
 
 def best(fn):

@@ -19,6 +19,7 @@ mod error;
 mod ma;
 mod oscillators;
 mod ring;
+mod smooth;
 mod volatility;
 mod volume;
 mod window;

@@ -3,6 +3,7 @@
 use crate::Indicator;
 use crate::error::{IndicatorError, period};
 use crate::ring::Ring;
+use crate::smooth::Smoother;
 
 /// Simple moving average: the mean of the last `period` inputs.
 ///
@@ -69,16 +70,19 @@ impl Indicator for Sma {
 ///
 /// Matches TA-Lib `EMA(period)` (default compatibility): the first output, at input
 /// `period - 1`, is the SMA of the first `period` inputs; afterwards
-/// `ema = x * k + ema * (1 - k)` (the multiply-add form of TA-Lib's `(x - ema) * k + ema`:
-/// one multiply and one add on the loop-carried chain instead of a subtract, a multiply and an
-/// add; the two agree within a few ulps).
+/// `ema = x * k + ema * (1 - k)` (the multiply-add form of TA-Lib's `(x - ema) * k + ema`),
+/// evaluated as two interleaved chains (`Smoother`): the values agree with TA-Lib within a few
+/// ulps.
 #[derive(Debug, Clone)]
 pub struct Ema {
     period: usize,
     k: f64,
-    one_minus_k: f64,
     seen: usize,
-    value: f64,
+    /// The running sum while seeding.
+    sum: f64,
+    /// Whether the first (plain) step after seeding was taken.
+    stepped: bool,
+    smooth: Smoother,
 }
 
 impl Ema {
@@ -89,9 +93,10 @@ impl Ema {
         Ok(Self {
             period,
             k,
-            one_minus_k: 1.0 - k,
             seen: 0,
-            value: 0.0,
+            sum: 0.0,
+            stepped: false,
+            smooth: Smoother::new(1.0 - k, k),
         })
     }
 
@@ -104,6 +109,17 @@ impl Ema {
     pub fn k(&self) -> f64 {
         self.k
     }
+
+    /// One step of a seeded EMA (the caller knows it is): the hot path of [`crate::Macd`].
+    #[inline(always)]
+    pub(crate) fn step(&mut self, x: f64) -> f64 {
+        if self.stepped {
+            self.smooth.step(x)
+        } else {
+            self.stepped = true;
+            self.smooth.first(x)
+        }
+    }
 }
 
 impl Indicator for Ema {
@@ -113,15 +129,15 @@ impl Indicator for Ema {
     #[inline]
     fn update(&mut self, x: f64) -> Option<f64> {
         if self.seen >= self.period {
-            self.value = x * self.k + self.value * self.one_minus_k;
-            return Some(self.value);
+            return Some(self.step(x));
         }
         // Seeding: the running sum of the first `period` inputs, then their mean.
-        self.value += x;
+        self.sum += x;
         self.seen += 1;
         if self.seen == self.period {
-            self.value /= self.period as f64;
-            Some(self.value)
+            let seed = self.sum / self.period as f64;
+            self.smooth.seed(seed);
+            Some(seed)
         } else {
             None
         }
@@ -129,7 +145,8 @@ impl Indicator for Ema {
 
     fn reset(&mut self) {
         self.seen = 0;
-        self.value = 0.0;
+        self.sum = 0.0;
+        self.stepped = false;
     }
 
     fn warmup(&self) -> usize {
@@ -206,56 +223,5 @@ impl Indicator for Wma {
 
     fn warmup(&self) -> usize {
         self.period - 1
-    }
-}
-
-/// EMA in TA-Lib's exact operations, `ema = fma(x - ema, k, ema)` (TA-Lib 0.6+ fuses the
-/// multiply-add; one more operation on the loop-carried chain than [`Ema`]). Used where the output is a difference of nearly equal
-/// EMAs (MACD): there only identical rounding stays within 1e-9 relative near zero crossings.
-#[derive(Debug, Clone)]
-pub(crate) struct TalibEma {
-    period: usize,
-    k: f64,
-    seen: usize,
-    value: f64,
-}
-
-impl TalibEma {
-    /// `period >= 1` (checked by the caller).
-    pub(crate) fn new(period: usize) -> Self {
-        Self {
-            period,
-            k: 2.0 / (period as f64 + 1.0),
-            seen: 0,
-            value: 0.0,
-        }
-    }
-
-    /// One step of a warm EMA.
-    #[inline(always)]
-    pub(crate) fn step(&mut self, x: f64) -> f64 {
-        self.value = (x - self.value).mul_add(self.k, self.value);
-        self.value
-    }
-
-    #[inline(always)]
-    pub(crate) fn update(&mut self, x: f64) -> Option<f64> {
-        if self.seen >= self.period {
-            self.value = (x - self.value).mul_add(self.k, self.value);
-            return Some(self.value);
-        }
-        self.value += x;
-        self.seen += 1;
-        if self.seen == self.period {
-            self.value /= self.period as f64;
-            Some(self.value)
-        } else {
-            None
-        }
-    }
-
-    pub(crate) fn reset(&mut self) {
-        self.seen = 0;
-        self.value = 0.0;
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::{IndicatorError, period};
 use crate::ring::Ring;
+use crate::smooth::Smoother;
 use crate::{Hlc, Indicator};
 
 /// One Bollinger Bands output.
@@ -144,16 +145,15 @@ impl Indicator for Bollinger {
 ///
 /// True range of bar `i >= 1`: `max(high - low, |high - close[i-1]|, |low - close[i-1]|)`
 /// (bar 0 has none). The first ATR, at bar `period`, is the mean of the true ranges of bars
-/// `1..=period`; then `atr = atr * (period - 1) / period + tr / period` (multiply-add form).
-/// Matches TA-Lib `ATR(period)`.
+/// `1..=period`; then `atr = atr * (period - 1) / period + tr / period` (multiply-add form,
+/// evaluated as two interleaved chains: see `Smoother`). Matches TA-Lib `ATR(period)`.
 #[derive(Debug, Clone)]
 pub struct Atr {
     period: usize,
-    keep: f64,
-    take: f64,
     seen: usize,
     prev_close: f64,
     atr: f64,
+    smooth: Smoother,
 }
 
 impl Atr {
@@ -163,13 +163,18 @@ impl Atr {
         let p = period as f64;
         Ok(Self {
             period,
-            keep: (p - 1.0) / p,
-            take: 1.0 / p,
             seen: 0,
             prev_close: 0.0,
             atr: 0.0,
+            smooth: Smoother::new((p - 1.0) / p, 1.0 / p),
         })
     }
+}
+
+/// `a` if greater than `b`, else `b` (TA-Lib's compare-and-replace; a single `maxsd`).
+#[inline(always)]
+fn greater(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
 }
 
 impl Indicator for Atr {
@@ -178,24 +183,28 @@ impl Indicator for Atr {
 
     #[inline]
     fn update(&mut self, bar: Hlc) -> Option<f64> {
-        let tr = (bar.high - bar.low)
-            .max((self.prev_close - bar.high).abs())
-            .max((self.prev_close - bar.low).abs());
+        let range = bar.high - bar.low;
+        let tr = greater((self.prev_close - bar.high).abs(), range);
+        let tr = greater((self.prev_close - bar.low).abs(), tr);
         self.prev_close = bar.close;
-        if self.seen > self.period {
-            self.atr = self.atr * self.keep + tr * self.take;
-            return Some(self.atr);
+        // `seen` counts bars up to `period + 2`, then stays: the hot path is one compare.
+        if self.seen > self.period + 1 {
+            return Some(self.smooth.step(tr));
         }
         if self.seen == 0 {
             self.seen = 1;
             return None;
         }
-        self.atr += tr;
         self.seen += 1;
+        if self.seen > self.period + 1 {
+            return Some(self.smooth.first(tr));
+        }
+        self.atr += tr;
         if self.seen <= self.period {
             return None;
         }
         self.atr /= self.period as f64;
+        self.smooth.seed(self.atr);
         Some(self.atr)
     }
 

@@ -69,10 +69,21 @@ impl Indicator for Obv {
         if !self.started {
             self.started = true;
             self.obv = bar.volume;
-        } else if bar.close > self.prev_close {
-            self.obv += bar.volume;
-        } else if bar.close < self.prev_close {
-            self.obv -= bar.volume;
+        } else {
+            // Branch-free: the direction of a noisy close is unpredictable, so select the
+            // signed volume instead of branching on it. `obv + (-v)` is `obv - v` exactly and
+            // `obv + 0.0` is `obv`, so this is TA-Lib's add / subtract / keep bit for bit.
+            let up = if bar.close > self.prev_close {
+                bar.volume
+            } else {
+                0.0
+            };
+            let down = if bar.close < self.prev_close {
+                bar.volume
+            } else {
+                0.0
+            };
+            self.obv += up - down;
         }
         self.prev_close = bar.close;
         Some(self.obv)

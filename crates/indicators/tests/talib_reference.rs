@@ -68,6 +68,53 @@ fn rsi_matches_talib() {
     check_single("rsi", |p| Rsi::new(p).expect("valid"));
 }
 
+/// MACD is compared with a tolerance scaled by its operands, not by its own value:
+/// `|keel - talib| <= 1e-9 * max(|talib|, |ema_slow|)`, where `ema_slow` is the slow EMA (the
+/// price level) at the same input. Why: the MACD line is `EMA(fast) - EMA(slow)`, a difference
+/// of two nearly equal numbers. Keel's EMAs (unfused multiply-add form) and TA-Lib 0.8's (fused
+/// `fma(x - ema, k, ema)`, one rounding fewer) each agree within a few ulps of the price, and
+/// that absolute difference survives the subtraction unchanged. Near a zero crossing the line is
+/// arbitrarily small, so a few ulps of the price become a large fraction of it (up to ~1e-7 of
+/// the line here); a relative error of a near-zero difference says nothing about either EMA.
+/// The signal line and the histogram are built from the MACD line, so they carry the same
+/// absolute error and get the same scale. Away from zero crossings (`|talib| >= |ema_slow|`)
+/// this is exactly the usual 1e-9 relative check; the test also reports the worst difference
+/// as a fraction of the price level, which is far below the bound.
+fn assert_macd_line(label: &str, got: &[Option<f64>], want: &[Option<f64>], scale: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{label}: length");
+    assert_eq!(
+        got.iter().position(Option::is_some),
+        want.iter().position(Option::is_some),
+        "{label}: first output index"
+    );
+    let (mut worst_scaled, mut worst_rel) = (0.0_f64, 0.0_f64);
+    let mut compared = 0;
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        match (g, w) {
+            (None, None) => {}
+            (Some(g), Some(w)) => {
+                let bound = w.abs().max(scale[i].abs());
+                assert!(bound > 0.0, "{label}[{i}]: the price level is positive");
+                let scaled = (g - w).abs() / bound;
+                assert!(
+                    scaled <= TOL,
+                    "{label}[{i}]: got {g:e}, TA-Lib {w:e}, difference {scaled:e} of max(|talib|, |ema_slow| = {:e})",
+                    scale[i]
+                );
+                worst_scaled = worst_scaled.max(scaled);
+                worst_rel = worst_rel.max(common::rel(*g, *w));
+                compared += 1;
+            }
+            _ => panic!("{label}[{i}]: got {g:?}, TA-Lib {w:?}"),
+        }
+    }
+    assert!(compared > 0, "{label}: the fixture has values");
+    eprintln!(
+        "{label}: {compared} values, worst difference {worst_scaled:e} of the operand scale \
+         (relative to the line itself: {worst_rel:e})"
+    );
+}
+
 #[test]
 fn macd_matches_talib() {
     let closes = closes();
@@ -78,24 +125,30 @@ fn macd_matches_talib() {
             param(&params, "signal"),
         );
         let got = run(Macd::new(f, s, g).expect("valid"), closes.iter().copied());
+        // The slow EMA at each input: the size of the MACD line's operands (the price level).
+        let mut slow = Ema::new(s).expect("valid");
+        let scale: Vec<f64> = closes
+            .iter()
+            .map(|&x| slow.update(x).unwrap_or(f64::NAN))
+            .collect();
         let label = format!("MACD({f},{s},{g})");
-        assert_matches(
+        assert_macd_line(
             &format!("{label}.macd"),
             &field(&got, |o| o.macd),
             &series(&out, "macd"),
-            TOL,
+            &scale,
         );
-        assert_matches(
+        assert_macd_line(
             &format!("{label}.signal"),
             &field(&got, |o| o.signal),
             &series(&out, "signal"),
-            TOL,
+            &scale,
         );
-        assert_matches(
+        assert_macd_line(
             &format!("{label}.hist"),
             &field(&got, |o| o.hist),
             &series(&out, "hist"),
-            TOL,
+            &scale,
         );
     }
 }
