@@ -49,6 +49,8 @@ struct OpenTrade {
     record: TradeRecord,
     exit_notional: Decimal,
     exit_qty: Decimal,
+    /// The price of the exit fills while they all had one price.
+    single_exit_price: Option<Decimal>,
     realized: Decimal,
 }
 
@@ -95,6 +97,11 @@ impl Ledger {
     pub fn fees(&self) -> Decimal {
         self.fees
     }
+    /// The closed round trips, taking them.
+    pub fn into_trades(self) -> Vec<TradeRecord> {
+        self.trades
+    }
+
     /// Closed round trips so far.
     pub fn trades(&self) -> &[TradeRecord] {
         &self.trades
@@ -178,8 +185,18 @@ impl Ledger {
                 (fee * closing / qty).round_dp(12)
             };
             if let Some(open) = &mut self.open {
-                open.realized += direction * (price - self.avg_entry) * closing - closing_fee;
+                let gain = (price - self.avg_entry) * closing;
+                open.realized += if direction.is_sign_positive() {
+                    gain
+                } else {
+                    -gain
+                } - closing_fee;
                 open.record.fees += closing_fee;
+                open.single_exit_price = match open.single_exit_price {
+                    None if open.exit_qty.is_zero() => Some(price),
+                    Some(p) if p == price => Some(p),
+                    _ => None,
+                };
                 open.exit_notional += price * closing;
                 open.exit_qty += closing;
             }
@@ -227,6 +244,7 @@ impl Ledger {
             },
             exit_notional: Decimal::ZERO,
             exit_qty: Decimal::ZERO,
+            single_exit_price: None,
             realized: -fee,
         });
     }
@@ -236,7 +254,12 @@ impl Ledger {
             let mut r = open.record;
             r.exit_bar = Some(bar);
             r.exit_time_ms = Some(t_ms);
-            r.exit_price = (!open.exit_qty.is_zero()).then(|| open.exit_notional / open.exit_qty);
+            r.exit_price = if open.exit_qty == r.qty && open.single_exit_price.is_some() {
+                // One exit fill (the common case): its price, without a division.
+                open.single_exit_price
+            } else {
+                (!open.exit_qty.is_zero()).then(|| open.exit_notional / open.exit_qty)
+            };
             r.pnl = open.realized;
             self.trades.push(r);
         }

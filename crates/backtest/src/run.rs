@@ -69,7 +69,7 @@ pub fn run_bars(series: &BarSeries, strategy: Box<dyn Strategy>, cfg: &BacktestC
         .map_or(Decimal::ZERO, |c| to_grid(*c, series.price_dp));
     let start = series.open_time.first().copied().unwrap_or(0);
     finish(
-        &session,
+        session,
         cfg,
         curve,
         start,
@@ -183,7 +183,7 @@ impl TickRun {
         }
         let start = self.start_ms.unwrap_or(0);
         finish(
-            &self.session,
+            self.session,
             &self.cfg,
             self.curve,
             start,
@@ -195,7 +195,7 @@ impl TickRun {
 }
 
 fn finish(
-    session: &Session,
+    session: Session,
     cfg: &BacktestConfig,
     curve: CurveRecorder,
     start: i64,
@@ -207,15 +207,19 @@ fn finish(
     let exposure = curve.exposure();
     let end = curve.last_time().unwrap_or(start).max(start);
     let (stats, equity_curve, drawdown) = curve.finish(end - start, interval_ms);
-    let ledger = session.ledger();
+    let (ledger, fills, rejections, rejected) = session.into_parts();
     let (win_rate, profit_factor, avg_trade) = report::trade_stats(ledger.trades());
+    let final_equity = ledger.equity(last_price);
+    let open_trade = ledger.open_trade(last_price);
+    let fees = ledger.fees();
+    let trades = ledger.into_trades();
     Report {
         bars,
         start_ms: start,
         end_ms: end,
         interval_ms,
         initial_cash: cfg.initial_cash,
-        final_equity: ledger.equity(last_price),
+        final_equity,
         metrics: Metrics {
             total_return: stats.total_return,
             annual_return: stats.annual_return,
@@ -227,17 +231,17 @@ fn finish(
             profit_factor,
             avg_trade,
             exposure,
-            fees: ledger.fees(),
-            trades: ledger.trades().len(),
-            fills: session.fills().len(),
-            rejected_orders: session.rejected(),
+            fees,
+            trades: trades.len(),
+            fills: fills.len(),
+            rejected_orders: rejected,
         },
         equity: equity_curve,
         drawdown,
-        trades: ledger.trades().to_vec(),
-        open_trade: ledger.open_trade(last_price),
-        fills: session.fills().to_vec(),
+        trades,
+        open_trade,
+        fills,
         gaps,
-        rejections: session.rejections().to_vec(),
+        rejections,
     }
 }

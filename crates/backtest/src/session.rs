@@ -67,6 +67,7 @@ pub struct Session {
     index: usize,
     now_ms: i64,
     last_price: f64,
+    taker_fee_f64: f64,
 }
 
 impl Session {
@@ -89,6 +90,7 @@ impl Session {
             index: 0,
             now_ms: 0,
             last_price: 0.0,
+            taker_fee_f64: to_f64(cfg.venue.fees.taker),
         }
     }
 
@@ -107,6 +109,11 @@ impl Session {
     pub fn venue(&self) -> &SimVenue {
         &self.venue
     }
+    /// The ledger, the fills, the kept rejections and the number of rejections, for a report.
+    pub fn into_parts(self) -> (Ledger, Vec<FillRecord>, Vec<String>, usize) {
+        (self.ledger, self.fills, self.rejections, self.rejected)
+    }
+
     /// The last price any event carried.
     pub fn last_price(&self) -> f64 {
         self.last_price
@@ -144,10 +151,10 @@ impl Session {
             self.strategy.on_bar(bar, &mut ctx);
         }
         if !self.actions.is_empty() {
-            if let Some(make) = candle.take() {
-                // No working orders: this only tells the venue the price the strategy saw.
-                self.feed_candle(&make(), interval_ms);
-                self.drain_events();
+            if candle.is_some() {
+                // No working orders: only tell the venue the price the strategy saw.
+                self.venue
+                    .set_last_price(bar.close_time_ms, to_grid(bar.close, self.price_dp));
             }
             self.handle_actions();
         }
@@ -395,7 +402,7 @@ impl Session {
                 what()
             ));
         }
-        if intent.side == Side::Buy && !reduces {
+        if intent.side == Side::Buy && !reduces && !self.clearly_affordable(qty, price_ref) {
             let cost = qty * price_dec;
             let fee = cost * self.venue_taker_fee();
             if cost + fee > self.ledger.cash() {
@@ -424,6 +431,14 @@ impl Session {
             tif: intent.tif,
             reduce_only: intent.reduce_only || matches!(intent.sizing, Sizing::Position),
         })
+    }
+
+    /// Whether cash covers `qty` at `price` with the taker fee by a margin no rounding can
+    /// erase (1e-9 of the cost): the exact Decimal check runs only near the edge.
+    #[inline]
+    fn clearly_affordable(&self, qty: Decimal, price: f64) -> bool {
+        let cost = to_f64(qty) * price * (1.0 + self.taker_fee_f64);
+        cost.is_finite() && cost * (1.0 + 1e-9) + 1e-9 < self.ledger.cash_f64()
     }
 
     fn venue_taker_fee(&self) -> Decimal {

@@ -420,6 +420,17 @@ impl SimVenue {
         self.last_price_ms = end;
     }
 
+    /// Records `price` at `t_ms` as the last price without matching anything. For a caller
+    /// that knows no order is working ([`SimVenue::has_orders`] is false), e.g. a backtest about
+    /// to submit at a bar's close: the same as [`SimVenue::on_candle`] then, without building
+    /// the candle.
+    #[inline]
+    pub fn set_last_price(&mut self, t_ms: i64, price: Decimal) {
+        debug_assert!(self.orders.is_empty(), "set_last_price with working orders");
+        self.last_price = Some(price);
+        self.last_price_ms = t_ms;
+    }
+
     #[inline(never)]
     fn walk_candle(
         &mut self,
