@@ -37,7 +37,7 @@ PNL_REL = 1e-6
 
 
 def default_csv() -> str:
-    return os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "bench-data", "gbm_1m.csv")
+    return os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "bench-data", "gbm_1m_8dp.csv")
 
 
 class Series:

@@ -7,15 +7,21 @@ numpy.random.default_rng(42). Columns are those of the candle files in shared/da
 ``open_time_ms,open,high,low,close,volume``; the first candle opens at 2020-01-01T00:00Z and
 candles are 60,000 ms apart.
 
-All prices are kept as integer cents (tick 0.01) so the written text is exact:
-- close = round(exact walk value, 2); open = previous close (20,000.00 for the first bar);
+All prices are kept as integers of the price grid (`--decimals`, default 8: a tick of 1e-8) so
+the written text is exact:
+- close = round(exact walk value, decimals); open = previous close (20,000 for the first bar);
 - high = max(open, close) + upper wick, low = min(open, close) - lower wick, with each wick a
-  non-negative whole number of cents (|N(0, 0.0003 * price)|, seeded), so high >= max(open, close)
+  non-negative whole number of ticks (|N(0, 0.0003 * price)|, seeded), so high >= max(open, close)
   and low <= min(open, close) hold exactly;
 - volume is log-normal, seeded, in thousandths, and at least 0.001.
 
-Usage: gen_candles.py [path] [--rows N]. The default path is
-``${CARGO_TARGET_DIR:-target}/bench-data/gbm_1m.csv``. An existing file with the right row count
+Why 8 decimals by default: on a 0.01 grid, 3 x SMA(10) equals SMA(30) exactly at 7 of the
+1,000,000 bars, where the sign of fast - slow is rounding noise that each tool's summation order
+decides differently (see docs/BENCHMARKS.md); on a 1e-8 grid exact ties do not occur, so the trade
+lists compare the tools' logic, not their rounding. `--decimals 2` writes the cent-grid file.
+
+Usage: gen_candles.py [path] [--rows N] [--decimals D]. The default path is
+``${CARGO_TARGET_DIR:-target}/bench-data/gbm_1m_<D>dp.csv``. An existing file with the right row count
 is kept as it is (nothing is rewritten).
 """
 
@@ -35,9 +41,9 @@ SEED = 42
 HEADER = "open_time_ms,open,high,low,close,volume"
 
 
-def default_path() -> str:
+def default_path(decimals: int = 8) -> str:
     target = os.environ.get("CARGO_TARGET_DIR", "target")
-    return os.path.join(target, "bench-data", "gbm_1m.csv")
+    return os.path.join(target, "bench-data", f"gbm_1m_{decimals}dp.csv")
 
 
 def count_rows(path: str) -> int:
@@ -48,18 +54,20 @@ def count_rows(path: str) -> int:
         return sum(1 for _ in f)
 
 
-def generate(rows: int) -> tuple[np.ndarray, ...]:
-    """Returns (open_time_ms, open, high, low, close in cents, volume in thousandths)."""
+def generate(rows: int, decimals: int) -> tuple[np.ndarray, ...]:
+    """Returns (open_time_ms, open, high, low, close in ticks of 10^-decimals, volume in
+    thousandths)."""
+    scale = 10**decimals
     rng = np.random.default_rng(SEED)
     log_returns = rng.normal(0.0, SIGMA, rows)
     closes = START_PRICE * np.exp(np.cumsum(log_returns))
-    close_c = np.rint(closes * 100.0).astype(np.int64)
+    close_c = np.rint(closes * scale).astype(np.int64)
     open_c = np.empty_like(close_c)
-    open_c[0] = int(round(START_PRICE * 100))
+    open_c[0] = int(round(START_PRICE * scale))
     open_c[1:] = close_c[:-1]
     body_hi = np.maximum(open_c, close_c)
     body_lo = np.minimum(open_c, close_c)
-    # Wicks: non-negative, whole cents, scaled to the price.
+    # Wicks: non-negative, whole ticks, scaled to the price.
     wick_up = np.rint(np.abs(rng.normal(0.0, 0.0003, rows)) * body_hi).astype(np.int64)
     wick_dn = np.rint(np.abs(rng.normal(0.0, 0.0003, rows)) * body_lo).astype(np.int64)
     high_c = body_hi + wick_up
@@ -72,12 +80,17 @@ def generate(rows: int) -> tuple[np.ndarray, ...]:
     return times, open_c, high_c, low_c, close_c, volume_m
 
 
-def cents(v: int) -> str:
-    return f"{v // 100}.{v % 100:02d}"
+def price_text(v: int, decimals: int) -> str:
+    scale = 10**decimals
+    return f"{v // scale}.{v % scale:0{decimals}d}"
 
 
-def write(path: str, rows: int) -> None:
-    times, o, h, lo, c, vol = generate(rows)
+def write(path: str, rows: int, decimals: int) -> None:
+    times, o, h, lo, c, vol = generate(rows, decimals)
+
+    def cents(v: int) -> str:
+        return price_text(v, decimals)
+
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w", newline="\n") as f:
@@ -102,16 +115,19 @@ def write(path: str, rows: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("path", nargs="?", default=default_path())
+    ap.add_argument("path", nargs="?", default=None)
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--decimals", type=int, default=8)
     args = ap.parse_args()
+    if args.path is None:
+        args.path = default_path(args.decimals)
     if os.path.exists(args.path):
         n = count_rows(args.path)
         if n == args.rows:
             print(f"candles: {args.path} already has {n} rows, kept")
             return 0
         print(f"candles: {args.path} has {n} rows, not {args.rows}: rewriting")
-    write(args.path, args.rows)
+    write(args.path, args.rows, args.decimals)
     print(f"candles: wrote {args.rows} rows to {args.path}")
     return 0
 

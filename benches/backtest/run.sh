@@ -10,7 +10,8 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 data_dir="$CARGO_TARGET_DIR/bench-data"
-csv="${CSV:-$data_dir/gbm_1m.csv}"
+decimals="${DECIMALS:-8}"
+csv="${CSV:-$data_dir/gbm_1m_${decimals}dp.csv}"
 out="$data_dir/backtest-out"
 repeat="${REPEAT:-3}"
 mkdir -p "$out"
@@ -31,7 +32,7 @@ print("python", sys.version.split()[0], "| backtesting", backtesting.__version__
       "| numba", numba.__version__, "| numpy", numpy.__version__, "| pandas", pandas.__version__)'
 
 # 2. The data, written once.
-"$py" "$here/gen_candles.py" "$csv"
+"$py" "$here/gen_candles.py" "$csv" --decimals "$decimals"
 
 # 3. Keel, when its bench example exists.
 results="$out/results.txt"
