@@ -3,6 +3,8 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod commands_backtest;
+mod commands_data;
 mod state;
 mod test_hooks;
 mod tray;
@@ -73,6 +75,7 @@ fn main() {
                 }
             };
             app.manage(AppState::new(engine.clone(), started));
+            app.manage(commands_data::Downloads::default());
             tray::build(app.handle(), &engine)?;
             Ok(())
         })
@@ -114,6 +117,27 @@ fn main() {
             commands::unsubscribe,
             commands::set_trading_paused,
             commands::ui_ready,
+            commands_backtest::run_backtest,
+            commands_backtest::list_backtests,
+            commands_backtest::strategy_templates,
+            commands_backtest::backtest_report,
+            commands_backtest::delete_backtest,
+            commands_backtest::run_sweep,
+            commands_backtest::cancel_sweeps,
+            commands_backtest::list_sweeps,
+            commands_backtest::sweep_result,
+            commands_backtest::chart_candles,
+            commands_data::list_datasets,
+            commands_data::delete_dataset,
+            commands_data::candle_gaps,
+            commands_data::download_candles,
+            commands_data::cancel_download,
+            commands_data::list_downloads,
+            commands_data::import_csv,
+            commands_data::pick_csv_file,
+            commands_data::start_recording,
+            commands_data::stop_recording,
+            commands_data::list_recordings,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"))
         .unwrap_or_else(|e| {

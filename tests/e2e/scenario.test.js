@@ -481,6 +481,154 @@ step('e7. back on the Demo account for the tray steps', async () => {
   await goto(s, 'dashboard');
 });
 
+// ---- Data and Backtest: a real CSV imported as a dataset, the SMA cross backtested on it ------
+
+const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+/** Binance's public ETHBTC 5m klines, January 2018 (the store's import fixture). */
+const ETHBTC_CSV = path.join(REPO, 'crates', 'store', 'tests', 'data', 'binance_ETHBTC_5m_2018-01.csv');
+const ETHBTC_KEY = 'binance|ETH/BTC|300000';
+
+/**
+ * Picks an option of a select by its value, the way a trader would (click the select, then it).
+ * @param {import('./lib/webdriver.js').Session} s @param {string} testid @param {string} value
+ */
+async function pickOption(s, testid, value) {
+  const option = await waitFor(() => s.find(`[data-testid="${testid}"] option[value="${value}"]`), {
+    timeout: 15_000,
+    what: `an option ${value} in ${testid}`,
+  });
+  await click(s, testid);
+  await option.click();
+  await waitFor(async () => (await (await byTestId(s, testid)).property('value')) === value, {
+    timeout: 10_000,
+    what: `${testid} to show ${value}`,
+  });
+}
+
+step('e8. Data: a bad path is refused inline, then the ETH/BTC 5m CSV imports as a dataset', async (t) => {
+  const s = current().session;
+  assert.ok(existsSync(ETHBTC_CSV), `fixture missing: ${ETHBTC_CSV}`);
+  const rows = readFileSync(ETHBTC_CSV, 'utf8').split(/\r?\n/).filter((l) => l.trim()).length - 1;
+  assert.ok(await goto(s, 'data'), 'the Data page has no page-data hook');
+  await typeInto(s, 'imp-path', path.join(REPO, 'no-such-file.csv'));
+  await typeInto(s, 'imp-venue', 'binance');
+  await typeInto(s, 'imp-symbol', 'ETH/BTC');
+  await typeInto(s, 'imp-interval', '5m');
+  await click(s, 'imp-run');
+  const [, refused] = await waitForText(s, '[data-testid="imp-error"]', /no-such-file\.csv/i, 15_000);
+  t.diagnostic(`bad path: ${refused}`);
+  assert.equal((await s.invoke('list_datasets')).filter((/** @type {any} */ d) => d.dataset.symbol === 'ETH/BTC').length, 0, 'a failed import stored something');
+
+  await typeInto(s, 'imp-path', ETHBTC_CSV);
+  await click(s, 'imp-run');
+  const [, done] = await waitForText(s, '[data-testid="imp-result"]', /Imported [\d,]+ candles/, 30_000);
+  t.diagnostic(`import: ${done}`);
+  assert.equal(numberIn(done), rows, `the page says ${done}, the file has ${rows} rows`);
+  const datasets = await s.invoke('list_datasets');
+  const mine = datasets.find(
+    (/** @type {any} */ d) => d.dataset.kind === 'candles' && d.dataset.venue === 'binance' && d.dataset.symbol === 'ETH/BTC' && d.dataset.intervalMs === 300_000,
+  );
+  assert.ok(mine, `no binance ETH/BTC 5m dataset in ${JSON.stringify(datasets)}`);
+  assert.equal(mine.rows, rows, 'stored rows');
+  const row = await waitFor(
+    () =>
+      s.execute(
+        `const el = document.querySelector('[data-testid="dataset-row"][data-key="c|' + arguments[0] + '"]');
+         return el && /ETH\\/BTC[\\s\\S]*5,?760/.test(el.textContent) ? el.textContent : null;`,
+        [ETHBTC_KEY],
+      ),
+    { timeout: 15_000, what: 'a dataset row for binance ETH/BTC 5m with 5,760 rows' },
+  );
+  t.diagnostic(`dataset row: ${String(row).replace(/\s+/g, ' ')}`);
+  // The gaps column is filled from candle_gaps over the stored range.
+  await waitFor(
+    async () => {
+      const el = await s.find(`[data-testid="dataset-row"][data-key="c|${ETHBTC_KEY}"] [data-testid="dataset-gaps"]`);
+      return el && /none|\d/.test(await el.text()) ? el : null;
+    },
+    { timeout: 10_000, what: 'the gaps column of the ETH/BTC row' },
+  );
+  await screenshot(s, 'data');
+});
+
+step('e9. Backtest: SMA cross 10/30 on the imported ETH/BTC candles shows metrics, charts and trades', async (t) => {
+  const s = current().session;
+  assert.ok(await goto(s, 'backtest'), 'the Backtest page has no page-backtest hook');
+  // Errors the page throws while drawing the report fail the step (a chart that throws draws nothing).
+  await s.execute(`window.__keelErrors = []; window.addEventListener('error', (e) => window.__keelErrors.push(String(e.message))); window.addEventListener('unhandledrejection', (e) => window.__keelErrors.push(String(e.reason)));`);
+  await pickOption(s, 'bt-dataset', ETHBTC_KEY);
+  for (const [name, want] of [['fast', '10'], ['slow', '30'], ['qty', '1']]) {
+    assert.equal(await (await byTestId(s, `bt-param-${name}`)).property('value'), want, `default ${name}`);
+  }
+  // Bad input first: the engine's message is shown inline and nothing is saved.
+  const before = (await s.invoke('list_backtests')).length;
+  await typeInto(s, 'bt-param-slow', '0');
+  await click(s, 'bt-run');
+  const [, refused] = await waitForText(s, '[data-testid="bt-error"]', /slow/i, 30_000);
+  t.diagnostic(`slow=0: ${refused}`);
+  assert.equal((await s.invoke('list_backtests')).length, before, 'a refused backtest was saved');
+  await typeInto(s, 'bt-param-slow', '30');
+  // Cash in the quote asset (BTC): 1 BTC against 1 ETH (about 0.1 BTC) per trade.
+  await typeInto(s, 'bt-cash', '1');
+
+  await click(s, 'bt-run');
+  const report = await byTestId(s, 'bt-report', 60_000);
+  const runId = Number(await report.attribute('data-run-id'));
+  const tradesText = await (await byTestId(s, 'metric-trades')).text();
+  const trades = numberIn(tradesText.replace(/^\D+/, ''));
+  t.diagnostic(`run #${runId}: ${tradesText.replace(/\s+/g, ' ')}`);
+  assert.ok(trades && trades > 0, `no trades in the metric card: ${tradesText}`);
+  for (const key of ['totalReturn', 'maxDrawdown', 'sharpe', 'winRate', 'profitFactor', 'exposure', 'fees']) {
+    const text = await (await byTestId(s, `metric-${key}`)).text();
+    assert.match(text, /\d/, `metric ${key} shows no number: ${text}`);
+  }
+  const rowsShown = (await s.findAll('[data-testid="trade-row"]')).length;
+  assert.ok(rowsShown >= trades, `${rowsShown} trade rows for ${trades} trades`);
+  const saved = (await s.invoke('list_backtests')).find((/** @type {any} */ r) => r.id === runId);
+  assert.ok(saved, `run ${runId} is not saved`);
+  assert.equal(saved.trades, trades, 'the saved run and the page disagree on trades');
+  const full = JSON.parse(await s.invoke('backtest_report', { id: runId }));
+  assert.equal(full.trades.length, trades);
+  for (const chart of ['bt-equity', 'bt-drawdown', 'bt-candles']) {
+    await waitFor(async () => (await (await byTestId(s, chart)).attribute('data-has-data')) === 'true', {
+      timeout: 15_000,
+      what: `${chart} to have data`,
+    });
+  }
+  await waitFor(() => s.find(`[data-testid="bt-run-row"][data-run-id="${runId}"]`), { what: 'the run in the saved list' });
+  await sleep(500); // the charts' first frames
+  const pageErrors = await s.execute('return window.__keelErrors');
+  assert.deepEqual(pageErrors, [], 'the page threw while drawing the report');
+  // Every chart was laid out (a canvas left at its 300x150 default was never drawn).
+  const canvases = await s.execute(
+    `return ['bt-equity', 'bt-drawdown', 'bt-candles'].map((id) => [...document.querySelectorAll('[data-testid="' + id + '"] canvas')].some((c) => c.width !== 300 || c.height !== 150));`,
+  );
+  assert.deepEqual(canvases, [true, true, true], 'a chart was never drawn');
+  await screenshot(s, 'backtest-report');
+});
+
+step('e10. Backtest: a small sweep reports progress, results and a heatmap', async (t) => {
+  const s = current().session;
+  await click(s, 'bt-tab-sweep');
+  await typeInto(s, 'sw-min-fast', '5');
+  await typeInto(s, 'sw-max-fast', '15');
+  await typeInto(s, 'sw-step-fast', '5');
+  await typeInto(s, 'sw-min-slow', '20');
+  await typeInto(s, 'sw-max-slow', '40');
+  await typeInto(s, 'sw-step-slow', '10');
+  await click(s, 'sw-run');
+  await byTestId(s, 'sw-results', 60_000);
+  const rows = await s.findAll('[data-testid="sw-row"]');
+  assert.equal(rows.length, 9, `a 3 x 3 grid gave ${rows.length} rows`);
+  const cells = await s.findAll('[data-testid="heatmap-cell"]');
+  assert.equal(cells.length, 9, 'heatmap cells');
+  t.diagnostic(`best: ${(await rows[0].text()).replace(/\s+/g, ' ')}`);
+  await screenshot(s, 'backtest-sweep');
+  await click(s, 'bt-tab-backtest');
+  // The tray steps start from the dashboard (f1 watches its last-price, f3 expects it back).
+  await goto(s, 'dashboard');
+});
+
 /** @type {import('./lib/tray.js').TrayMenu|null} */
 let tray = null;
 

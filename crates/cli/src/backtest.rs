@@ -23,6 +23,10 @@ pub(crate) struct BacktestArgs {
     /// A rule strategy in a JSON file.
     #[arg(long, group = "strategy_source")]
     spec: Option<PathBuf>,
+    /// A built-in rule template: sma_cross, ema_cross, rsi_mean_reversion, bollinger_breakout,
+    /// macd_cross.
+    #[arg(long, group = "strategy_source")]
+    template: Option<String>,
     /// A parameter value, NAME=VALUE (repeatable), e.g. --param fast=10.
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, f64)>,
@@ -100,6 +104,10 @@ pub(crate) struct PaperArgs {
     /// A rule strategy in a JSON file.
     #[arg(long, group = "strategy_source")]
     spec: Option<PathBuf>,
+    /// A built-in rule template: sma_cross, ema_cross, rsi_mean_reversion, bollinger_breakout,
+    /// macd_cross.
+    #[arg(long, group = "strategy_source")]
+    template: Option<String>,
     /// A parameter value, NAME=VALUE (repeatable).
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, f64)>,
@@ -210,14 +218,35 @@ fn invalid(message: impl Into<String>) -> AppError {
 }
 
 fn strategy(a: &BacktestArgs) -> Result<StrategyRef, AppError> {
-    strategy_ref(a.strategy.as_ref(), a.strategy_id.as_ref(), a.spec.as_ref())
+    strategy_ref(
+        a.strategy.as_ref(),
+        a.strategy_id.as_ref(),
+        a.spec.as_ref(),
+        a.template.as_ref(),
+    )
 }
 
 fn strategy_ref(
     name: Option<&String>,
     id: Option<&String>,
     spec: Option<&PathBuf>,
+    template: Option<&String>,
 ) -> Result<StrategyRef, AppError> {
+    if let Some(t) = template {
+        let found = keel_strategy::rules::template(t).ok_or_else(|| {
+            let ids: Vec<&str> = keel_strategy::rules::templates()
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            invalid(format!(
+                "there is no template {t:?} (templates: {})",
+                ids.join(", ")
+            ))
+        })?;
+        return Ok(StrategyRef::Spec {
+            spec: found.json.to_owned(),
+        });
+    }
     if let Some(name) = name {
         return Ok(StrategyRef::Builtin { name: name.clone() });
     }
@@ -230,7 +259,7 @@ fn strategy_ref(
         return Ok(StrategyRef::Spec { spec });
     }
     Err(invalid(
-        "choose a strategy: --strategy sma_cross, --strategy-id ID or --spec FILE.json",
+        "choose a strategy: --strategy sma_cross, --template NAME, --strategy-id ID or --spec FILE.json",
     ))
 }
 
@@ -486,7 +515,12 @@ pub(crate) async fn run(engine: &Engine, a: BacktestArgs) -> Result<(), AppError
 /// Runs `keel paper`.
 pub(crate) async fn paper(engine: &Engine, a: PaperArgs) -> Result<(), AppError> {
     use keel_engine::paper::{PaperRequest, PaperSource};
-    let strategy = strategy_ref(a.strategy.as_ref(), a.strategy_id.as_ref(), a.spec.as_ref())?;
+    let strategy = strategy_ref(
+        a.strategy.as_ref(),
+        a.strategy_id.as_ref(),
+        a.spec.as_ref(),
+        a.template.as_ref(),
+    )?;
     let source = match (&a.account, a.session) {
         (Some(account_id), _) => PaperSource::Live {
             account_id: account_id.clone(),

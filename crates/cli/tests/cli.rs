@@ -332,3 +332,54 @@ fn paper_replays_an_imported_session_and_saves_its_report() {
         fills(&b)
     );
 }
+
+#[test]
+fn backtest_runs_every_rule_template_and_names_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = eth_btc_csv();
+    for template in [
+        "sma_cross",
+        "ema_cross",
+        "rsi_mean_reversion",
+        "bollinger_breakout",
+        "macd_cross",
+    ] {
+        let out = keel(
+            dir.path(),
+            &[
+                "backtest",
+                "--template",
+                template,
+                "--csv",
+                &csv,
+                "--interval",
+                "5m",
+                "--cash",
+                "10",
+                "--format",
+                "json",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{template}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["bars"], 5760, "{template}");
+    }
+    let out = keel(
+        dir.path(),
+        &[
+            "backtest",
+            "--template",
+            "nope",
+            "--csv",
+            &csv,
+            "--interval",
+            "5m",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no template \"nope\""));
+}

@@ -51,6 +51,8 @@ pub enum ErrorCode {
     AlreadyRunning,
     Storage,
     Io,
+    /// The trader stopped it (a sweep, a download).
+    Canceled,
     Internal,
 }
 

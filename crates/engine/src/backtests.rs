@@ -447,7 +447,12 @@ impl Engine {
         }
         let result = result
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("the sweep stopped: {e}")))?
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| match e {
+                keel_backtest::sweep::SweepError::Canceled => {
+                    AppError::new(ErrorCode::Canceled, "the sweep was canceled")
+                }
+                e => invalid(e.to_string()),
+            })?;
         let json = serde_json::to_string(&result).unwrap_or_default();
         let now = self.inner.clock.now_ms();
         let name = req

@@ -3,11 +3,27 @@
 //! when it is stale, and `UPDATE_BINDINGS=1` rewrites it.
 
 use crate::api::*;
+use crate::backtests::{
+    BacktestRequest, BacktestRunView, BacktestSettings, DataRef, FillPath, StrategyRef,
+    SweepProgress, SweepRequest, SweepRunView,
+};
+use crate::market_data::{DownloadProgress, DownloadRequest, RecordKind, RecordRequest};
+use keel_backtest::report::CurvePoint;
+use keel_backtest::sweep::{Heatmap, SweepRow};
+use keel_backtest::{
+    FillRecord, Gap, Metrics, Objective, Report, Search, SweepResult, SweepSpec, TradeRecord,
+};
 use keel_domain::{
     Amount, Balance, BookLevel, Candle, Fill, Instrument, MarginType, MarkPrice, OrderBook,
     OrderKind, OrderOptions, OrderRecord, OrderStatus, Position, PositionSide, Side, TimeInForce,
     Trade,
 };
+use keel_store::csv_import::ImportSummary;
+use keel_store::{
+    DatasetRef, DatasetUsage, DownloadJob, DownloadStatus, GapRange, RecordingSession,
+    SessionStatus,
+};
+use keel_strategy::{ParamSet, ParamSpec};
 use ts_rs::TS;
 
 /// Path of the committed bindings, relative to the workspace root.
@@ -15,6 +31,14 @@ pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 
 fn decl<T: TS>() -> String {
     format!("export {}\n", T::decl())
+}
+
+/// Every IPC value travels as JSON, and `JSON.parse` turns a JSON number into a JS `number`,
+/// never a `bigint`. ts-rs renders `i64`/`u64` as `bigint` unless a field says
+/// `#[ts(type = "number")]`; the backtester's report types (timestamps, seeds) do not, so their
+/// declarations are rendered with `number`, which is what the UI really receives.
+fn decl_json<T: TS>() -> String {
+    decl::<T>().replace("bigint", "number")
 }
 
 /// The whole bindings file, types in a stable order.
@@ -57,6 +81,45 @@ pub fn render() -> String {
         decl::<ExportResult>(),
         decl::<MarketBatch>(),
         decl::<AccountEvent>(),
+        // Backtests and sweeps (keel_backtest's report types; the report crosses as JSON text).
+        decl::<ParamSet>(),
+        decl::<ParamSpec>(),
+        decl::<crate::strategies::StrategyParamView>(),
+        decl::<crate::strategies::TemplateView>(),
+        decl_json::<CurvePoint>(),
+        decl_json::<Gap>(),
+        decl_json::<FillRecord>(),
+        decl_json::<TradeRecord>(),
+        decl_json::<Metrics>(),
+        decl_json::<Report>(),
+        decl_json::<Search>(),
+        decl::<Objective>(),
+        decl_json::<SweepSpec>(),
+        decl_json::<SweepRow>(),
+        decl_json::<Heatmap>(),
+        decl_json::<SweepResult>(),
+        decl::<StrategyRef>(),
+        decl::<DataRef>(),
+        decl::<FillPath>(),
+        decl::<BacktestSettings>(),
+        decl::<BacktestRequest>(),
+        decl_json::<SweepRequest>(),
+        decl::<BacktestRunView>(),
+        decl::<SweepRunView>(),
+        decl::<SweepProgress>(),
+        // Market data: datasets, downloads, CSV import, recording sessions.
+        decl::<GapRange>(),
+        decl::<DatasetRef>(),
+        decl::<DatasetUsage>(),
+        decl::<DownloadStatus>(),
+        decl::<DownloadRequest>(),
+        decl::<DownloadProgress>(),
+        decl::<DownloadJob>(),
+        decl::<ImportSummary>(),
+        decl::<RecordKind>(),
+        decl::<RecordRequest>(),
+        decl::<SessionStatus>(),
+        decl::<RecordingSession>(),
     ];
     let mut out = String::from(
         "// Generated from Rust (crates/engine/src/bindings.rs) by ts-rs. Do not edit by hand:\n\

@@ -549,6 +549,32 @@ export function installMockIpc(): void {
         paused = Boolean(args.paused);
         emitAccount({ kind: 'tradingPaused', paused });
         return paused;
+      // Data and Backtest pages: stored lists only; the mock has no backtester or downloader.
+      case 'list_datasets':
+        return [...markets.values()].map((m) => ({
+          dataset: { kind: 'candles', venue: 'demo', symbol: m.inst.symbol, intervalMs: MINUTE },
+          label: `demo ${m.inst.symbol} ${MINUTE} ms`,
+          rows: m.candles.length,
+          firstMs: m.candles[0]?.openTimeMs ?? null,
+          lastMs: m.candles[m.candles.length - 1]?.openTimeMs ?? null,
+          approxBytes: m.candles.length * 90,
+        }));
+      case 'candle_gaps':
+        return [];
+      case 'chart_candles':
+        return market().candles.map((c) => ({ ...c }));
+      case 'strategy_templates':
+      case 'list_recordings':
+      case 'list_backtests':
+      case 'list_sweeps':
+      case 'list_downloads':
+        return [];
+      case 'run_backtest':
+      case 'run_sweep':
+      case 'download_candles':
+      case 'import_csv':
+      case 'start_recording':
+        return delayed(300, () => fail('invalid_input', 'The mock engine cannot run this: use the desktop app'));
       case 'ui_ready':
         console.info('[mock] ui_ready');
         return null;

@@ -61,7 +61,7 @@ export type BookLevel = { price: string, qty: string, };
 
 export type OrderBook = { bids: Array<BookLevel>, asks: Array<BookLevel>, tsMs: number, };
 
-export type ErrorCode = "invalid_input" | "quantity_too_small" | "quantity_too_large" | "quantity_off_step" | "price_invalid" | "price_off_tick" | "notional_too_small" | "insufficient_balance" | "self_trade" | "unknown_symbol" | "unknown_account" | "order_not_found" | "order_not_cancelable" | "trading_paused" | "account_not_live" | "key_can_withdraw" | "key_permission_missing" | "key_invalid" | "secrets_unavailable" | "wrong_password" | "app_locked" | "has_open_orders" | "venue_rejected" | "venue_unavailable" | "outcome_unknown" | "already_running" | "storage" | "io" | "internal";
+export type ErrorCode = "invalid_input" | "quantity_too_small" | "quantity_too_large" | "quantity_off_step" | "price_invalid" | "price_off_tick" | "notional_too_small" | "insufficient_balance" | "self_trade" | "unknown_symbol" | "unknown_account" | "order_not_found" | "order_not_cancelable" | "trading_paused" | "account_not_live" | "key_can_withdraw" | "key_permission_missing" | "key_invalid" | "secrets_unavailable" | "wrong_password" | "app_locked" | "has_open_orders" | "venue_rejected" | "venue_unavailable" | "outcome_unknown" | "already_running" | "storage" | "io" | "canceled" | "internal";
 
 export type AppError = { code: ErrorCode, message: string, };
 
@@ -162,4 +162,238 @@ book: OrderBook | null,
 mark: MarkPrice | null, lastPrice: string | null, };
 
 export type AccountEvent = { "kind": "order", order: OrderRecord, } | { "kind": "fill", fill: Fill, } | { "kind": "balances", accountId: string, } | { "kind": "positions", accountId: string, positions: Array<Position>, } | { "kind": "tradingPaused", paused: boolean, };
+
+export type ParamSet = { [key in string]?: number };
+
+export type ParamSpec = { name: string, min: number, max: number, step: number, };
+
+export type StrategyParamView = { name: string, default: number, min: number, max: number, step: number, description: string | null, };
+
+export type TemplateView = { 
+/**
+ * Stable id (`sma_cross`, `rsi_mean_reversion`, ...).
+ */
+id: string, name: string, description: string, category: string, 
+/**
+ * `long` or `short`.
+ */
+direction: string, 
+/**
+ * The spec as JSON.
+ */
+spec: string, parameters: Array<StrategyParamView>, };
+
+export type CurvePoint = { tMs: number, value: number, };
+
+export type Gap = { 
+/**
+ * Open time of the first missing candle.
+ */
+fromMs: number, 
+/**
+ * Open time of the next present candle.
+ */
+toMs: number, 
+/**
+ * How many candles are missing.
+ */
+missing: number, };
+
+export type FillRecord = { 
+/**
+ * Bar (or event) index.
+ */
+bar: number, tMs: number, tag: number, side: Side, price: string, qty: string, fee: string, 
+/**
+ * Whether the fill added liquidity.
+ */
+maker: boolean, };
+
+export type TradeRecord = { 
+/**
+ * Index of the bar (or event) of the first fill.
+ */
+entryBar: number, entryTimeMs: number, 
+/**
+ * Long (`buy`) or short (`sell`).
+ */
+side: Side, 
+/**
+ * Largest absolute position held during the trade.
+ */
+qty: string, 
+/**
+ * Average entry price.
+ */
+entryPrice: string, exitBar: number | null, exitTimeMs: number | null, 
+/**
+ * Average exit price (None while open).
+ */
+exitPrice: string | null, 
+/**
+ * Fees of every fill of the trade.
+ */
+fees: string, 
+/**
+ * Realised PnL after fees (for a trade still open at the end: marked at the last close).
+ */
+pnl: string, };
+
+export type Metrics = { totalReturn: number, annualReturn: number | null, maxDrawdown: number, sharpe: number | null, sortino: number | null, calmar: number | null, winRate: number | null, profitFactor: number | null, avgTrade: string | null, exposure: number, fees: string, trades: number, fills: number, 
+/**
+ * Intents the risk check or the venue refused.
+ */
+rejectedOrders: number, };
+
+export type Report = { bars: number, startMs: number, endMs: number, intervalMs: number, initialCash: string, finalEquity: string, metrics: Metrics, 
+/**
+ * Equity at the bar closes, thinned (see [`CURVE_POINTS`]; the last bar of each bucket).
+ */
+equity: Array<CurvePoint>, 
+/**
+ * Drawdown from the running peak (a fraction, <= 0), the deepest of each bucket.
+ */
+drawdown: Array<CurvePoint>, trades: Array<TradeRecord>, 
+/**
+ * A trade still open at the end, marked at the last close.
+ */
+openTrade: TradeRecord | null, fills: Array<FillRecord>, 
+/**
+ * Missing candles in the data (skipped, not invented).
+ */
+gaps: Array<Gap>, 
+/**
+ * The first refusals, for the trader to read ("bar 812: insufficient cash ...").
+ */
+rejections: Array<string>, };
+
+export type Search = { "kind": "grid" } | { "kind": "random", samples: number, seed: number, };
+
+export type Objective = "total_return" | "sharpe" | "sortino" | "calmar" | "profit_factor" | "max_drawdown";
+
+export type SweepSpec = { 
+/**
+ * The parameters that vary.
+ */
+params: Array<ParamSpec>, 
+/**
+ * Parameters held constant (e.g. quantity).
+ */
+fixed: ParamSet, search: Search, objective: Objective, };
+
+export type SweepRow = { params: ParamSet, metrics: Metrics | null, score: number | null, 
+/**
+ * Why this set could not run (e.g. fast >= slow).
+ */
+error: string | null, };
+
+export type Heatmap = { x: string, y: string, xs: Array<number>, ys: Array<number>, 
+/**
+ * `cells[y][x]`.
+ */
+cells: Array<Array<number | null>>, };
+
+export type SweepResult = { objective: Objective, 
+/**
+ * In the order the sets were generated.
+ */
+rows: Array<SweepRow>, 
+/**
+ * Index of the best row.
+ */
+best: number | null, heatmap: Heatmap | null, };
+
+export type StrategyRef = { "kind": "builtin", name: string, } | { "kind": "saved", id: string, } | { "kind": "spec", spec: string, };
+
+export type DataRef = { "kind": "candles", venue: string, symbol: string, intervalMs: number, fromMs: number | null, toMs: number | null, } | { "kind": "csv", path: string, intervalMs: number, } | { "kind": "session", sessionId: number, symbol: string, intervalMs: number, };
+
+export type FillPath = "nearest_extreme_first" | "open_high_low_close" | "open_low_high_close";
+
+export type BacktestSettings = { initialCash: string, takerFee: string, makerFee: string, slippageBps: string, latencyMs: number, fillPath: FillPath, 
+/**
+ * Largest share of a bar's or a trade's volume one order may take (0 to 1).
+ */
+volumeShare: string, allowShort: boolean, };
+
+export type BacktestRequest = { name: string | null, strategy: StrategyRef, params: ParamSet, data: DataRef, settings: BacktestSettings, };
+
+export type SweepRequest = { name: string | null, strategy: StrategyRef, data: DataRef, settings: BacktestSettings, spec: SweepSpec, 
+/**
+ * Worker threads; 0 or absent = every core.
+ */
+threads: number, };
+
+export type BacktestRunView = { id: number, name: string, createdMs: number, strategyLabel: string, params: ParamSet, dataLabel: string, bars: number, totalReturn: number, maxDrawdown: number, sharpe: number | null, trades: number, };
+
+export type SweepRunView = { id: number, name: string, createdMs: number, strategyLabel: string, dataLabel: string, sets: number, };
+
+export type SweepProgress = { done: number, total: number, };
+
+export type GapRange = { startMs: number, endMs: number, missing: number, };
+
+export type DatasetRef = { "kind": "candles", venue: string, symbol: string, intervalMs: number, } | { "kind": "session", sessionId: number, };
+
+export type DatasetUsage = { dataset: DatasetRef, 
+/**
+ * Session name, or `venue symbol interval` for candles.
+ */
+label: string, rows: number, firstMs: number | null, lastMs: number | null, 
+/**
+ * Estimated: text lengths plus a per-row overhead.
+ */
+approxBytes: number, };
+
+export type DownloadStatus = "running" | "completed" | "failed" | "cancelled";
+
+export type DownloadRequest = { accountId: string, symbol: string, intervalMs: number, startMs: number, endMs: number, };
+
+export type DownloadProgress = { jobId: number, fraction: number, 
+/**
+ * Candles of the range that were stored before this run.
+ */
+storedBefore: number, fetched: number, requests: number, 
+/**
+ * Open times the venue had no candle for so far.
+ */
+venueMissing: number, status: DownloadStatus, };
+
+export type DownloadJob = { id: number, accountId: string, venue: string, symbol: string, intervalMs: number, startMs: number, endMs: number, storedBefore: number, fetched: number, requests: number, progress: number, status: DownloadStatus, error: string | null, venueGaps: Array<GapRange>, createdMs: number, updatedMs: number, };
+
+export type ImportSummary = { 
+/**
+ * `candles` or `trades`.
+ */
+kind: string, rows: number, 
+/**
+ * Candles: the interval used (given, or the smallest step in the file).
+ */
+intervalMs: number | null, 
+/**
+ * Candles: missing intervals (warnings, not errors).
+ */
+gaps: Array<GapRange>, 
+/**
+ * Trades: the session the trades were stored as.
+ */
+sessionId: number | null, };
+
+export type RecordKind = "trades" | "candles" | "books";
+
+export type RecordRequest = { accountId: string, symbols: Array<string>, kinds: Array<RecordKind>, 
+/**
+ * Default: the symbols and the start time.
+ */
+name?: string, 
+/**
+ * At most one book snapshot per symbol per this many ms (default 1,000).
+ */
+bookEveryMs?: number, };
+
+export type SessionStatus = "recording" | "stopped" | "interrupted" | "imported";
+
+export type RecordingSession = { id: number, name: string, accountId: string, venue: string, symbols: Array<string>, 
+/**
+ * `trades`, `candles`, `books`.
+ */
+kinds: Array<string>, status: SessionStatus, startMs: number, endMs: number | null, tradeCount: number, candleCount: number, bookCount: number, };
 

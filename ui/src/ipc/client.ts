@@ -4,6 +4,23 @@
 import { Channel, invoke, type InvokeArgs } from '@tauri-apps/api/core';
 import type {
   AccountEvent,
+  BacktestRequest,
+  BacktestRunView,
+  DatasetRef,
+  DatasetUsage,
+  DownloadJob,
+  DownloadProgress,
+  DownloadRequest,
+  GapRange,
+  ImportSummary,
+  RecordingSession,
+  RecordRequest,
+  Report,
+  SweepProgress,
+  SweepRequest,
+  SweepResult,
+  SweepRunView,
+  TemplateView,
   AccountView,
   AppError,
   AppInfo,
@@ -58,6 +75,7 @@ const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'already_running',
   'storage',
   'io',
+  'canceled',
   'internal',
 ]);
 
@@ -227,3 +245,102 @@ export async function subscribeAccount(onEvent: (event: AccountEvent) => void): 
   const id = await call<number>('subscribe_account', { onEvent: channel });
   return subscription(id, channel as Channel<unknown>);
 }
+
+// ---- Backtests and sweeps ------------------------------------------------------------------
+
+/** The engine sends reports and sweep results as JSON text; a broken one is an engine error. */
+function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw { code: 'internal', message: `The saved ${what} could not be read` } satisfies AppError;
+  }
+}
+
+/** Runs a backtest and saves its report. */
+export const runBacktest = (request: BacktestRequest): Promise<BacktestRunView> => call('run_backtest', { request });
+
+/** Saved backtests, newest first. */
+export const listBacktests = (): Promise<BacktestRunView[]> => call('list_backtests');
+
+/** The built-in rule templates, with their parameters. */
+export const strategyTemplates = (): Promise<TemplateView[]> => call('strategy_templates');
+
+export const backtestReport = async (id: number): Promise<Report> =>
+  parseJson<Report>(await call<string>('backtest_report', { id }), 'report');
+
+export const deleteBacktest = (id: number): Promise<void> => call('delete_backtest', { id });
+
+/** A finished sweep: the saved run and its results. */
+export interface SweepOutcome {
+  run: SweepRunView;
+  result: SweepResult;
+}
+
+/** Runs a sweep on every core; `onProgress` about ten times a second. */
+export async function runSweep(request: SweepRequest, onProgress: (p: SweepProgress) => void): Promise<SweepOutcome> {
+  const channel = new Channel<SweepProgress>(onProgress);
+  try {
+    const [run, json] = await call<[SweepRunView, string]>('run_sweep', { request, onProgress: channel });
+    return { run, result: parseJson<SweepResult>(json, 'sweep') };
+  } finally {
+    channel.onmessage = () => {};
+  }
+}
+
+/** Stops every running sweep (the running call then rejects). */
+export const cancelSweeps = (): Promise<void> => call('cancel_sweeps');
+
+export const listSweeps = (): Promise<SweepRunView[]> => call('list_sweeps');
+
+export const sweepResult = async (id: number): Promise<SweepResult> =>
+  parseJson<SweepResult>(await call<string>('sweep_result', { id }), 'sweep');
+
+/** Stored candles for a chart; long ranges come merged into at most `maxCandles` wider bars. */
+export const chartCandles = (
+  venue: string,
+  symbol: string,
+  intervalMs: number,
+  startMs: number,
+  endMs: number,
+  maxCandles = 3000,
+): Promise<Candle[]> => call('chart_candles', { venue, symbol, intervalMs, startMs, endMs, maxCandles });
+
+// ---- Market data -----------------------------------------------------------------------------
+
+export const listDatasets = (): Promise<DatasetUsage[]> => call('list_datasets');
+
+/** Resolves with the number of rows deleted. */
+export const deleteDataset = (dataset: DatasetRef): Promise<number> => call('delete_dataset', { dataset });
+
+export const candleGaps = (venue: string, symbol: string, intervalMs: number, startMs: number, endMs: number): Promise<GapRange[]> =>
+  call('candle_gaps', { venue, symbol, intervalMs, startMs, endMs });
+
+/** Downloads candles with progress after each page; resolves with the finished job. */
+export async function downloadCandles(request: DownloadRequest, onProgress: (p: DownloadProgress) => void): Promise<DownloadJob> {
+  const channel = new Channel<DownloadProgress>(onProgress);
+  try {
+    return await call<DownloadJob>('download_candles', { request, onProgress: channel });
+  } finally {
+    channel.onmessage = () => {};
+  }
+}
+
+export const cancelDownload = (jobId: number): Promise<void> => call('cancel_download', { jobId });
+
+/** Newest first. */
+export const listDownloads = (limit = 20): Promise<DownloadJob[]> => call('list_downloads', { limit });
+
+/** `intervalMs` null: the smallest step in the file. */
+export const importCsv = (path: string, venue: string, symbol: string, intervalMs: number | null): Promise<ImportSummary> =>
+  call('import_csv', { path, venue, symbol, intervalMs });
+
+/** The native open dialog; null when canceled. */
+export const pickCsvFile = (): Promise<string | null> => call('pick_csv_file');
+
+export const startRecording = (request: RecordRequest): Promise<RecordingSession> => call('start_recording', { request });
+
+export const stopRecording = (sessionId: number): Promise<RecordingSession> => call('stop_recording', { sessionId });
+
+/** Newest first. */
+export const listRecordings = (): Promise<RecordingSession[]> => call('list_recordings');

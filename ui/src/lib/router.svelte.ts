@@ -5,6 +5,7 @@ export const PAGES = [
   'markets',
   'bots',
   'backtest',
+  'data',
   'history',
   'accounts',
   'logs',
