@@ -139,17 +139,7 @@ impl Session {
             }
             self.drain_events();
         }
-        {
-            let mut ctx = Ctx::new(&mut self.actions);
-            fill_ctx(
-                &mut ctx,
-                &self.ledger,
-                self.now_ms,
-                bar.close,
-                self.working.len(),
-            );
-            self.strategy.on_bar(bar, &mut ctx);
-        }
+        self.show_bar(bar);
         if !self.actions.is_empty() {
             if candle.is_some() {
                 // No working orders: only tell the venue the price the strategy saw.
@@ -199,18 +189,22 @@ impl Session {
     pub fn on_built_bar(&mut self, index: usize, bar: &Bar) {
         self.index = index;
         self.now_ms = bar.close_time_ms;
-        {
-            let mut ctx = Ctx::new(&mut self.actions);
-            fill_ctx(
-                &mut ctx,
-                &self.ledger,
-                self.now_ms,
-                bar.close,
-                self.working.len(),
-            );
-            self.strategy.on_bar(bar, &mut ctx);
-        }
+        self.show_bar(bar);
         self.handle_actions();
+    }
+
+    /// The strategy decides on a closed bar; its actions wait in `self.actions`.
+    #[inline]
+    fn show_bar(&mut self, bar: &Bar) {
+        let mut ctx = Ctx::new(&mut self.actions);
+        fill_ctx(
+            &mut ctx,
+            &self.ledger,
+            self.now_ms,
+            bar.close,
+            self.working.len(),
+        );
+        self.strategy.on_bar(bar, &mut ctx);
     }
 
     /// A book snapshot: market orders walk it while it is the freshest price.

@@ -12,8 +12,9 @@ use keel_strategy::ParamSet;
 
 use crate::{parse_interval, parse_time};
 
+/// Which strategy, with which parameters (shared by `backtest` and `paper`).
 #[derive(clap::Args)]
-pub(crate) struct BacktestArgs {
+pub(crate) struct StrategyArgs {
     /// A built-in strategy: sma_cross (parameters fast, slow, qty).
     #[arg(long, group = "strategy_source")]
     strategy: Option<String>,
@@ -30,6 +31,12 @@ pub(crate) struct BacktestArgs {
     /// A parameter value, NAME=VALUE (repeatable), e.g. --param fast=10.
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, f64)>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct BacktestArgs {
+    #[command(flatten)]
+    which: StrategyArgs,
     /// Candles from a CSV file (needs --interval).
     #[arg(long, group = "data_source")]
     csv: Option<PathBuf>,
@@ -95,22 +102,8 @@ pub(crate) struct BacktestArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct PaperArgs {
-    /// A built-in strategy: sma_cross.
-    #[arg(long, group = "strategy_source")]
-    strategy: Option<String>,
-    /// A saved rule strategy, by id.
-    #[arg(long, group = "strategy_source")]
-    strategy_id: Option<String>,
-    /// A rule strategy in a JSON file.
-    #[arg(long, group = "strategy_source")]
-    spec: Option<PathBuf>,
-    /// A built-in rule template: sma_cross, ema_cross, rsi_mean_reversion, bollinger_breakout,
-    /// macd_cross.
-    #[arg(long, group = "strategy_source")]
-    template: Option<String>,
-    /// A parameter value, NAME=VALUE (repeatable).
-    #[arg(long = "param", value_parser = parse_param)]
-    params: Vec<(String, f64)>,
+    #[command(flatten)]
+    which: StrategyArgs,
     /// Trade this connected account's live market (e.g. demo).
     #[arg(long, group = "paper_source")]
     account: Option<String>,
@@ -217,21 +210,13 @@ fn invalid(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::InvalidInput, message)
 }
 
-fn strategy(a: &BacktestArgs) -> Result<StrategyRef, AppError> {
-    strategy_ref(
+fn strategy_ref(a: &StrategyArgs) -> Result<StrategyRef, AppError> {
+    let (name, id, spec, template) = (
         a.strategy.as_ref(),
         a.strategy_id.as_ref(),
         a.spec.as_ref(),
         a.template.as_ref(),
-    )
-}
-
-fn strategy_ref(
-    name: Option<&String>,
-    id: Option<&String>,
-    spec: Option<&PathBuf>,
-    template: Option<&String>,
-) -> Result<StrategyRef, AppError> {
+    );
     if let Some(t) = template {
         let found = keel_strategy::rules::template(t).ok_or_else(|| {
             let ids: Vec<&str> = keel_strategy::rules::templates()
@@ -339,10 +324,10 @@ fn opt(x: Option<f64>) -> String {
 
 /// Runs the command.
 pub(crate) async fn run(engine: &Engine, a: BacktestArgs) -> Result<(), AppError> {
-    let strategy = strategy(&a)?;
+    let strategy = strategy_ref(&a.which)?;
     let data = data(&a)?;
     let settings = settings(&a);
-    let params = ParamSet(a.params.iter().cloned().collect());
+    let params = ParamSet(a.which.params.iter().cloned().collect());
     if a.sweeps.is_empty() {
         if a.walk_forward.is_some() {
             return Err(invalid(
@@ -515,12 +500,7 @@ pub(crate) async fn run(engine: &Engine, a: BacktestArgs) -> Result<(), AppError
 /// Runs `keel paper`.
 pub(crate) async fn paper(engine: &Engine, a: PaperArgs) -> Result<(), AppError> {
     use keel_engine::paper::{PaperRequest, PaperSource};
-    let strategy = strategy_ref(
-        a.strategy.as_ref(),
-        a.strategy_id.as_ref(),
-        a.spec.as_ref(),
-        a.template.as_ref(),
-    )?;
+    let strategy = strategy_ref(&a.which)?;
     let source = match (&a.account, a.session) {
         (Some(account_id), _) => PaperSource::Live {
             account_id: account_id.clone(),
@@ -551,7 +531,7 @@ pub(crate) async fn paper(engine: &Engine, a: PaperArgs) -> Result<(), AppError>
             symbol: a.symbol.clone(),
             interval_ms: a.interval,
             strategy,
-            params: ParamSet(a.params.iter().cloned().collect()),
+            params: ParamSet(a.which.params.iter().cloned().collect()),
             settings: BacktestSettings {
                 initial_cash: a.cash.clone(),
                 taker_fee: a.fee.clone(),

@@ -266,6 +266,12 @@ pub(crate) async fn update(engine: &Engine, req: UpdateAccountRequest) -> AppRes
             "The Demo exchange account cannot be edited",
         ));
     }
+    if crate::paper_accounts::is_paper(&row) {
+        return Err(AppError::new(
+            ErrorCode::InvalidInput,
+            "A paper account cannot be edited",
+        ));
+    }
     let now = engine.inner.clock.now_ms();
     row.label = validate_label(&req.label)?;
     row.proxy = validate_proxy(req.proxy.as_deref())?;
@@ -357,16 +363,19 @@ pub(crate) async fn remove(engine: &Engine, account_id: &str) -> AppResult<()> {
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .remove(account_id);
-    engine
-        .inner
-        .secrets
-        .delete(
-            &engine.inner.store,
-            account_id,
-            Purpose::AccountRemoved,
-            now,
-        )
-        .await?;
+    // A paper account has no key.
+    if !crate::paper_accounts::is_paper(&row) {
+        engine
+            .inner
+            .secrets
+            .delete(
+                &engine.inner.store,
+                account_id,
+                Purpose::AccountRemoved,
+                now,
+            )
+            .await?;
+    }
     engine.inner.store.remove_account(account_id, now).await?;
     tracing::info!(account = %account_id, "account removed");
     Ok(())
@@ -555,7 +564,10 @@ pub(crate) async fn install(
         .unwrap_or_else(|e| e.into_inner())
         .push(recorder);
     crate::orders::reconcile(engine, &id).await?;
-    engine.publish(AccountEvent::Balances { account_id: id });
+    engine.publish(AccountEvent::Balances {
+        account_id: id.clone(),
+    });
+    crate::paper_accounts::on_connected(engine, &id);
     Ok(())
 }
 
@@ -575,6 +587,10 @@ pub(crate) async fn connect_stored(engine: &Engine) -> AppResult<()> {
         .into_iter()
         .filter(|r| r.venue != keel_sim::DemoExchange::VENUE_ID)
     {
+        if crate::paper_accounts::is_paper(&row) {
+            crate::paper_accounts::wait_for_real(engine, row);
+            continue;
+        }
         engine
             .inner
             .unconnected
@@ -593,6 +609,7 @@ pub(crate) async fn connect_stored(engine: &Engine) -> AppResult<()> {
         });
         engine.track(task).await;
     }
+    crate::paper_accounts::on_connected(engine, crate::engine::DEMO_ACCOUNT);
     Ok(())
 }
 

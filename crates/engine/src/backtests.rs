@@ -406,14 +406,8 @@ impl Engine {
         req: SweepRequest,
         on_progress: impl Fn(SweepProgress) + Send + 'static,
     ) -> AppResult<(SweepRunView, String)> {
-        let (factory, strategy_label) = self.strategy_factory(&req.strategy).await?;
-        let (data, data_label) = self.load_data(&req.data).await?;
-        let Loaded::Bars(series) = data else {
-            return Err(invalid(
-                "sweeps run on candles; choose stored candles or a CSV file",
-            ));
-        };
-        let cfg = req.settings.to_config(series.price_dp)?;
+        let (factory, strategy_label, series, data_label, cfg) =
+            self.sweep_inputs(&req, "sweeps").await?;
         keel_backtest::sweep::parameter_sets(&req.spec).map_err(|e| invalid(e.to_string()))?;
         let progress = Arc::new(Progress::default());
         let sweeps = &self.inner.sweeps;
@@ -494,14 +488,7 @@ impl Engine {
         folds: usize,
         in_share: f64,
     ) -> AppResult<String> {
-        let (factory, _) = self.strategy_factory(&req.strategy).await?;
-        let (data, _) = self.load_data(&req.data).await?;
-        let Loaded::Bars(series) = data else {
-            return Err(invalid(
-                "walk-forward runs on candles; choose stored candles or a CSV file",
-            ));
-        };
-        let cfg = req.settings.to_config(series.price_dp)?;
+        let (factory, _, series, _, cfg) = self.sweep_inputs(&req, "walk-forward").await?;
         let spec = req.spec.clone();
         let threads = req.threads;
         let result = tokio::task::spawn_blocking(move || {
@@ -526,6 +513,24 @@ impl Engine {
         })?
         .map_err(|e| invalid(e.to_string()))?;
         Ok(to_json(&result))
+    }
+
+    /// The strategy factory, candles and configuration a sweep or a walk-forward (`what`)
+    /// runs on, with the strategy's and the data's labels.
+    async fn sweep_inputs(
+        &self,
+        req: &SweepRequest,
+        what: &str,
+    ) -> AppResult<(BoxFactory, String, BarSeries, String, BacktestConfig)> {
+        let (factory, strategy_label) = self.strategy_factory(&req.strategy).await?;
+        let (data, data_label) = self.load_data(&req.data).await?;
+        let Loaded::Bars(series) = data else {
+            return Err(invalid(format!(
+                "{what} run on candles; choose stored candles or a CSV file"
+            )));
+        };
+        let cfg = req.settings.to_config(series.price_dp)?;
+        Ok((factory, strategy_label, series, data_label, cfg))
     }
 
     /// Stops every running sweep.

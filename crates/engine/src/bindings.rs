@@ -8,6 +8,7 @@ use crate::backtests::{
     SweepProgress, SweepRequest, SweepRunView,
 };
 use crate::market_data::{DownloadProgress, DownloadRequest, RecordKind, RecordRequest};
+use crate::paper::{PaperRequest, PaperRunView, PaperSource};
 use keel_backtest::report::CurvePoint;
 use keel_backtest::sweep::{Heatmap, SweepRow};
 use keel_backtest::{
@@ -107,6 +108,10 @@ pub fn render() -> String {
         decl::<BacktestRunView>(),
         decl::<SweepRunView>(),
         decl::<SweepProgress>(),
+        // Paper runs: a strategy on a simulated account fed by a live market or a replay.
+        decl_json::<PaperSource>(),
+        decl::<PaperRequest>(),
+        decl::<PaperRunView>(),
         // Market data: datasets, downloads, CSV import, recording sessions.
         decl::<GapRange>(),
         decl::<DatasetRef>(),

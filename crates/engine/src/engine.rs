@@ -309,6 +309,13 @@ impl Engine {
         crate::accounts::remove(self, account_id).await
     }
 
+    /// Opens the paper account of a connected real account (`paper-<id>`): its own balances,
+    /// fills following the real account's live prints, orders never sent to the venue. Returns
+    /// the existing one when it is already open.
+    pub async fn open_paper_account(&self, real_account_id: &str) -> AppResult<AccountView> {
+        crate::paper_accounts::open(self, real_account_id).await
+    }
+
     /// Switches an account between read-only and live trading (going live needs the app
     /// password when one is set).
     pub async fn set_account_live(

@@ -17,6 +17,7 @@ pub mod market_data;
 mod market_stream;
 mod orders;
 pub mod paper;
+mod paper_accounts;
 mod secrets;
 mod security;
 pub mod strategies;

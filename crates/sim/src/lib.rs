@@ -25,6 +25,7 @@ pub mod grid;
 mod hash;
 pub mod market;
 pub mod matching;
+pub mod paper;
 pub mod rng;
 pub mod venue;
 

@@ -1,9 +1,6 @@
-use crate::{Store, StoreResult, decimal_text, parse_decimal};
+use crate::{Store, StoreResult, parse_decimal};
 use keel_domain::Candle;
-use sqlx::{QueryBuilder, Row, Sqlite};
-
-/// Rows per multi-VALUES insert (SQLite's bound-parameter limit is 32,766; 9 columns each).
-const CHUNK: usize = 500;
+use sqlx::Row;
 
 impl Store {
     /// Inserts or replaces candles, many rows per statement, in one transaction.
@@ -15,23 +12,7 @@ impl Store {
         candles: &[Candle],
     ) -> StoreResult<()> {
         let mut tx = self.writer().begin().await?;
-        for chunk in candles.chunks(CHUNK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT OR REPLACE INTO candles (venue, symbol, interval_ms, open_time_ms, open, high, low, close, volume) ",
-            );
-            q.push_values(chunk, |mut b, c| {
-                b.push_bind(venue)
-                    .push_bind(symbol)
-                    .push_bind(interval_ms)
-                    .push_bind(c.open_time_ms)
-                    .push_bind(decimal_text(c.open))
-                    .push_bind(decimal_text(c.high))
-                    .push_bind(decimal_text(c.low))
-                    .push_bind(decimal_text(c.close))
-                    .push_bind(decimal_text(c.volume));
-            });
-            q.build().execute(&mut *tx).await?;
-        }
+        crate::market_data::insert_candles(&mut tx, venue, symbol, interval_ms, candles).await?;
         tx.commit().await?;
         Ok(())
     }

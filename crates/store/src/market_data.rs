@@ -165,7 +165,9 @@ fn candle_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Candle> {
     })
 }
 
-async fn insert_candles(
+/// Inserts or replaces candles in `tx`, many rows per statement (SQLite's bound-parameter
+/// limit is 32,766; 9 columns each).
+pub(crate) async fn insert_candles(
     tx: &mut sqlx::SqliteConnection,
     venue: &str,
     symbol: &str,
