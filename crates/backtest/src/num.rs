@@ -60,7 +60,10 @@ mod tests {
                 .parse()
                 .unwrap_or_else(|_| Decimal::from_scientific(text).unwrap());
             let want: f64 = d.to_string().parse().unwrap();
-            assert!((to_f64(d) - want).abs() <= want.abs() * f64::EPSILON, "{text}");
+            assert!(
+                (to_f64(d) - want).abs() <= want.abs() * f64::EPSILON,
+                "{text}"
+            );
             assert!((to_f64(d) - d.to_f64().unwrap()).abs() <= want.abs() * 1e-15);
         }
     }
