@@ -549,7 +549,7 @@ export function installMockIpc(): void {
         paused = Boolean(args.paused);
         emitAccount({ kind: 'tradingPaused', paused });
         return paused;
-      // Data and Backtest pages: stored lists only; the mock has no backtester or downloader.
+      // Data and Backtest pages: stored lists only; the mock has no backtester, paper runs or downloader.
       case 'list_datasets':
         return [...markets.values()].map((m) => ({
           dataset: { kind: 'candles', venue: 'demo', symbol: m.inst.symbol, intervalMs: MINUTE },
@@ -568,9 +568,14 @@ export function installMockIpc(): void {
       case 'list_backtests':
       case 'list_sweeps':
       case 'list_downloads':
+      case 'paper_runs':
         return [];
+      case 'stop_paper':
+        return fail('invalid_input', `there is no paper run ${String(args.id)}`);
       case 'run_backtest':
       case 'run_sweep':
+      case 'start_paper':
+      case 'open_paper_account':
       case 'download_candles':
       case 'import_csv':
       case 'start_recording':

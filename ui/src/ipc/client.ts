@@ -13,6 +13,8 @@ import type {
   DownloadRequest,
   GapRange,
   ImportSummary,
+  PaperRequest,
+  PaperRunView,
   RecordingSession,
   RecordRequest,
   Report,
@@ -136,6 +138,9 @@ export const updateAccount = (request: UpdateAccountRequest): Promise<AccountVie
   call('update_account', { request });
 
 export const removeAccount = (accountId: string): Promise<void> => call('remove_account', { accountId });
+
+/** Opens (or returns) the paper account of a connected account. */
+export const openPaperAccount = (accountId: string): Promise<AccountView> => call('open_paper_account', { accountId });
 
 /** Going live needs the app password when an app lock is set. */
 export const setAccountLive = (accountId: string, live: boolean, password: string | null = null): Promise<AccountView> =>
@@ -295,6 +300,17 @@ export const listSweeps = (): Promise<SweepRunView[]> => call('list_sweeps');
 
 export const sweepResult = async (id: number): Promise<SweepResult> =>
   parseJson<SweepResult>(await call<string>('sweep_result', { id }), 'sweep');
+
+// ---- Paper runs ------------------------------------------------------------------------------
+
+/** Starts a strategy on a simulated account fed by a live market or a replay; orders never reach a venue. */
+export const startPaper = (request: PaperRequest): Promise<PaperRunView> => call('start_paper', { request });
+
+/** This session's paper runs, running and stopped, oldest first. */
+export const paperRuns = (): Promise<PaperRunView[]> => call('paper_runs');
+
+/** Stops a paper run; resolves once its report is saved (`reportId`). */
+export const stopPaper = (id: number): Promise<PaperRunView> => call('stop_paper', { id });
 
 /** Stored candles for a chart; long ranges come merged into at most `maxCandles` wider bars. */
 export const chartCandles = (

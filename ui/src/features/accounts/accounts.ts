@@ -46,6 +46,9 @@ export function marketLabel(market: string): string {
 /** The Demo exchange: shown, never edited or removed. */
 export const isDemo = (a: Pick<AccountView, 'venue'>): boolean => a.venue === 'demo';
 
+/** A paper account: simulated fills on a real account's market, its own balances. */
+export const isPaper = (a: Pick<AccountView, 'venue'>): boolean => a.venue === 'paper';
+
 export function secretStoreLabel(store: string): string {
   switch (store) {
     case 'keychain':
