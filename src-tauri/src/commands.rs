@@ -43,7 +43,10 @@ pub async fn update_account(
 /// Opens (or returns) the paper account of a connected account: its market, simulated fills,
 /// its own balances; orders never reach the venue.
 #[tauri::command]
-pub async fn open_paper_account(state: State<'_, AppState>, account_id: String) -> Cmd<AccountView> {
+pub async fn open_paper_account(
+    state: State<'_, AppState>,
+    account_id: String,
+) -> Cmd<AccountView> {
     state.engine.open_paper_account(&account_id).await
 }
 
