@@ -8,17 +8,15 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
-/// `d` as `f64`, within one unit in the last place. A mantissa that fits an `i64` takes one
-/// conversion and one divide by an exact power of ten (exactly rounded when the mantissa is below
-/// 2^53); anything larger goes through the generic conversion.
+/// `d` as `f64`, within one unit in the last place: the mantissa converted once and divided by
+/// an exact power of ten (exactly rounded when the mantissa is below 2^53).
 #[inline]
 pub fn to_f64(d: Decimal) -> f64 {
     let m = d.mantissa();
-    let scale = d.scale() as usize;
-    if let (Ok(m), Some(p)) = (i64::try_from(m), POW10.get(scale)) {
-        m as f64 / p
-    } else {
-        d.to_f64().unwrap_or(0.0)
+    match (i64::try_from(m), POW10.get(d.scale() as usize)) {
+        (Ok(small), Some(p)) => small as f64 / p,
+        (Err(_), Some(p)) => m as f64 / p,
+        _ => d.to_f64().unwrap_or(0.0),
     }
 }
 
