@@ -1,6 +1,7 @@
-//! Backtest and sweep commands: thin calls into `keel_engine::backtests`. Reports and sweep
-//! results cross as the JSON text the engine saved (the UI parses them into the generated
-//! `Report` / `SweepResult` types); sweep progress goes through a `Channel`.
+//! Backtest, sweep and paper-run commands: thin calls into `keel_engine::backtests` and
+//! `keel_engine::paper`. Reports and sweep results cross as the JSON text the engine saved (the
+//! UI parses them into the generated `Report` / `SweepResult` types); sweep progress goes
+//! through a `Channel`; paper runs are polled with `paper_runs`.
 
 use crate::state::AppState;
 use keel_domain::Candle;
@@ -8,6 +9,7 @@ use keel_engine::api::{AppError, ErrorCode};
 use keel_engine::backtests::{
     BacktestRequest, BacktestRunView, SweepProgress, SweepRequest, SweepRunView,
 };
+use keel_engine::paper::{PaperRequest, PaperRunView};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -77,6 +79,25 @@ pub async fn list_sweeps(state: State<'_, AppState>) -> Cmd<Vec<SweepRunView>> {
 #[tauri::command]
 pub async fn sweep_result(state: State<'_, AppState>, id: i64) -> Cmd<String> {
     state.engine.sweep_result(id).await
+}
+
+/// Starts a strategy on a simulated account fed by a live market or a recorded session; orders
+/// never reach a venue.
+#[tauri::command]
+pub async fn start_paper(state: State<'_, AppState>, request: PaperRequest) -> Cmd<PaperRunView> {
+    state.engine.start_paper(request).await
+}
+
+/// This session's paper runs, running and stopped, oldest first.
+#[tauri::command]
+pub fn paper_runs(state: State<'_, AppState>) -> Vec<PaperRunView> {
+    state.engine.paper_runs()
+}
+
+/// Stops a paper run; resolves once its report is saved (`report_id`).
+#[tauri::command]
+pub async fn stop_paper(state: State<'_, AppState>, id: u64) -> Cmd<PaperRunView> {
+    state.engine.stop_paper(id).await
 }
 
 /// Stored candles in `[start_ms, end_ms)` for the report's chart, oldest first. More than

@@ -629,6 +629,97 @@ step('e10. Backtest: a small sweep reports progress, results and a heatmap', asy
   await goto(s, 'dashboard');
 });
 
+/**
+ * A paper run's row as the page shows it.
+ * @param {import('./lib/webdriver.js').Session} s @param {number} id
+ * @returns {Promise<{status: string, trades: number, fills: number, open: boolean}|null>}
+ */
+const paperRow = (s, id) =>
+  s.execute(
+    `const row = document.querySelector('[data-testid="pp-run-row"][data-run-id="' + arguments[0] + '"]');
+     if (!row) return null;
+     const n = (t) => Number(row.querySelector('[data-testid="' + t + '"]').textContent.replace(/[^0-9.]/g, ''));
+     return { status: row.dataset.status, trades: n('pp-run-trades'), fills: n('pp-run-fills'), open: !!row.querySelector('[data-testid="pp-run-open"]') };`,
+    [id],
+  );
+
+step('e11. Backtest: the SMA cross runs on paper against the Demo market, stops, and its report opens', async (t) => {
+  const s = current().session;
+  assert.ok(await goto(s, 'backtest'), 'the Backtest page has no page-backtest hook');
+  // "Run on paper" from e10's sweep results takes that set to the Paper tab.
+  await click(s, 'bt-tab-sweep');
+  await byTestId(s, 'sw-row', 15_000);
+  // The first row is the best; its second cell is `fast` (after the rank).
+  const bestFast = String(await s.execute(`return document.querySelector('[data-testid="sw-row"]').querySelectorAll('td')[1].textContent.trim();`));
+  await click(s, 'sw-paper-set');
+  await waitFor(async () => (await (await byTestId(s, 'bt-tab-paper')).attribute('aria-pressed')) === 'true', { what: 'the Paper tab to open' });
+  assert.equal(await (await byTestId(s, 'bt-param-fast')).property('value'), bestFast, 'the sweep set did not reach the form');
+
+  await click(s, 'pp-source-live');
+  await pickOption(s, 'pp-account', 'demo');
+  await typeInto(s, 'pp-interval', '1s');
+  await typeInto(s, 'bt-param-fast', '2');
+  await typeInto(s, 'bt-param-slow', '3');
+  await typeInto(s, 'bt-param-qty', '0.001');
+  await typeInto(s, 'bt-cash', '10000'); // e9 left 1 (BTC) for ETH/BTC
+  // Bad input first: the engine's message is shown inline, nothing starts and the form keeps it.
+  const before = (await s.invoke('paper_runs')).length;
+  await typeInto(s, 'pp-symbol', 'NOPE/USDT');
+  await click(s, 'pp-start');
+  const [, refused] = await waitForText(s, '[data-testid="pp-error"]', /NOPE\/USDT/i, 15_000);
+  t.diagnostic(`unknown symbol: ${refused}`);
+  assert.equal((await s.invoke('paper_runs')).length, before, 'a refused paper run was started');
+  assert.equal(await (await byTestId(s, 'pp-symbol')).property('value'), 'NOPE/USDT', 'the form lost the input');
+  assert.equal(await (await byTestId(s, 'bt-param-fast')).property('value'), '2', 'the form lost the parameters');
+
+  await typeInto(s, 'pp-symbol', SYMBOL);
+  await click(s, 'pp-start');
+  const started = await waitFor(
+    async () => (await s.invoke('paper_runs')).find((/** @type {any} */ r) => r.running && r.symbol === SYMBOL && !r.error) ?? null,
+    { timeout: 15_000, what: 'a running BTC/USDT paper run' },
+  );
+  const id = started.id;
+  t.diagnostic(`paper run #${id}: ${started.name}`);
+  // The list refreshes by itself while the run is running: trades seen climb on screen, and a
+  // 2/3 SMA cross on 1 s bars of the Demo market's random walk soon crosses and fills.
+  const seen = await waitFor(
+    async () => {
+      const row = await paperRow(s, id);
+      return row && row.status === 'running' && row.trades >= 5 && row.fills >= 1 ? row : null;
+    },
+    { timeout: 90_000, interval: 500, what: `paper run ${id} to show trades seen and a fill` },
+  );
+  t.diagnostic(`running: ${JSON.stringify(seen)}`);
+  const missed = await (await s.find(`[data-testid="pp-run-row"][data-run-id="${id}"] [data-testid="pp-run-missed"]`)).text();
+  assert.equal(missed.trim(), '0', `the run fell behind the Demo market: ${missed}`);
+
+  await click(s, 'pp-run-stop');
+  const stopped = await waitFor(
+    async () => {
+      const row = await paperRow(s, id);
+      return row && row.status === 'stopped' && row.open ? row : null;
+    },
+    { timeout: 30_000, what: `paper run ${id} listed as stopped with a report` },
+  );
+  t.diagnostic(`stopped: ${JSON.stringify(stopped)}`);
+  const view = (await s.invoke('paper_runs')).find((/** @type {any} */ r) => r.id === id);
+  assert.ok(view && !view.running && view.reportId != null, `engine view: ${JSON.stringify(view)}`);
+  assert.ok(view.tradesSeen >= seen.trades, 'trades seen went down');
+  assert.equal(stopped.fills, view.fills, 'the page and the engine disagree on fills');
+  const saved = (await s.invoke('list_backtests')).find((/** @type {any} */ r) => r.id === view.reportId);
+  assert.ok(saved, `report ${view.reportId} is not among the saved runs`);
+  assert.match(saved.dataLabel, /paper: live BTC\/USDT on demo 1s/, 'saved data label');
+  await screenshot(s, 'paper');
+
+  await click(s, 'pp-run-open');
+  const report = await byTestId(s, 'bt-report', 15_000);
+  assert.equal(Number(await report.attribute('data-run-id')), view.reportId, 'Open report opened another run');
+  const fillsText = await (await byTestId(s, 'metric-trades')).text();
+  t.diagnostic(`paper report: ${fillsText.replace(/\s+/g, ' ')}`);
+  await screenshot(s, 'paper-report');
+  await goto(s, 'dashboard');
+});
+
 /** @type {import('./lib/tray.js').TrayMenu|null} */
 let tray = null;
 

@@ -70,10 +70,19 @@ fn snapshot(name: &str, report: &Report) {
     }
     let want = std::fs::read_to_string(&path)
         .unwrap_or_else(|_| panic!("no snapshot {path:?}: run with UPDATE_SNAPSHOTS=1"));
-    assert!(
-        want.trim_end() == json.trim_end(),
-        "the report of {name} differs from its snapshot {path:?}; rerun with UPDATE_SNAPSHOTS=1 if intended"
-    );
+    if want.trim_end() != json.trim_end() {
+        let first = want
+            .lines()
+            .zip(json.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.lines().count().min(json.lines().count()));
+        panic!(
+            "the report of {name} differs from its snapshot {path:?} at line {}: want {:?}, got {:?}; rerun with UPDATE_SNAPSHOTS=1 if intended",
+            first + 1,
+            want.lines().nth(first),
+            json.lines().nth(first)
+        );
+    }
 }
 
 #[test]

@@ -329,6 +329,20 @@ export type SweepRunView = { id: number, name: string, createdMs: number, strate
 
 export type SweepProgress = { done: number, total: number, };
 
+export type PaperSource = { "kind": "live", accountId: string, } | { "kind": "replay", sessionId: number, speed: number, };
+
+export type PaperRequest = { name: string | null, source: PaperSource, symbol: string, intervalMs: number, strategy: StrategyRef, params: ParamSet, settings: BacktestSettings, };
+
+export type PaperRunView = { id: number, name: string, symbol: string, running: boolean, tradesSeen: number, 
+/**
+ * Market events lost because the run fell behind (its fills may differ from the market's).
+ */
+eventsMissed: number, fills: number, position: string, equity: number, 
+/**
+ * The saved report, once the run has stopped.
+ */
+reportId: number | null, error: string | null, };
+
 export type GapRange = { startMs: number, endMs: number, missing: number, };
 
 export type DatasetRef = { "kind": "candles", venue: string, symbol: string, intervalMs: number, } | { "kind": "session", sessionId: number, };

@@ -374,15 +374,7 @@ export function buildRequest(
   datasets: readonly CandleDataset[],
 ): { request: BacktestRequest } | { errors: FormErrors } {
   const errors: FormErrors = {};
-  const strategy = strategies.find((s) => s.id === form.strategy);
-  const params: ParamSet = {};
-  if (!strategy) errors.strategy = 'Choose a strategy';
-  for (const p of strategy?.params ?? []) {
-    const text = (form.params[p.name] ?? '').trim();
-    const v = Number(text);
-    if (text === '' || !Number.isFinite(v)) errors[`param.${p.name}`] = `${p.label}: enter a number`;
-    else params[p.name] = v;
-  }
+  const run = buildRunParts(form, strategies, errors);
   let data: DataRef | null = null;
   if (form.source === 'dataset') {
     const d = datasets.find((x) => x.key === form.dataset);
@@ -402,6 +394,28 @@ export function buildRequest(
     if (!errors.session && !errors.sessionSymbol && interval !== null)
       data = { kind: 'session', sessionId: id, symbol: form.sessionSymbol.trim(), intervalMs: interval };
   }
+  if (Object.keys(errors).length > 0 || !data || !run) return { errors };
+  return { request: { ...run, data } };
+}
+
+/** What every run of the form shares, whatever its data: a backtest's, a sweep's, a paper run's. */
+export type RunParts = Pick<BacktestRequest, 'name' | 'strategy' | 'params' | 'settings'>;
+
+/**
+ * The form's name, strategy, parameters and settings, or null with the wrong fields' messages
+ * added to `errors` (keys `strategy`, `param.<name>` and the settings' names).
+ */
+export function buildRunParts(form: BacktestForm, strategies: readonly StrategyChoice[], errors: FormErrors): RunParts | null {
+  const before = Object.keys(errors).length;
+  const strategy = strategies.find((s) => s.id === form.strategy);
+  const params: ParamSet = {};
+  if (!strategy) errors.strategy = 'Choose a strategy';
+  for (const p of strategy?.params ?? []) {
+    const text = (form.params[p.name] ?? '').trim();
+    const v = Number(text);
+    if (text === '' || !Number.isFinite(v)) errors[`param.${p.name}`] = `${p.label}: enter a number`;
+    else params[p.name] = v;
+  }
   const s = form.settings;
   for (const [key, label] of [
     ['initialCash', 'Starting cash'],
@@ -412,15 +426,12 @@ export function buildRequest(
     if (!Number.isFinite(Number(s[key])) || String(s[key]).trim() === '') errors[key] = `${label}: enter a number`;
   }
   if (!Number.isInteger(Number(s.latencyMs))) errors.latencyMs = 'Latency: whole milliseconds';
-  if (Object.keys(errors).length > 0 || !data) return { errors };
+  if (!strategy || Object.keys(errors).length > before) return null;
   return {
-    request: {
-      name: form.name.trim() || null,
-      strategy: strategy?.spec ? { kind: 'spec', spec: strategy.spec } : { kind: 'builtin', name: form.strategy },
-      params,
-      data,
-      settings: { ...s, latencyMs: Number(s.latencyMs) },
-    },
+    name: form.name.trim() || null,
+    strategy: strategy.spec ? { kind: 'spec', spec: strategy.spec } : { kind: 'builtin', name: form.strategy },
+    params,
+    settings: { ...s, latencyMs: Number(s.latencyMs) },
   };
 }
 

@@ -1,8 +1,9 @@
 // The Backtest page's state, kept at module level so that leaving the page and coming back
-// loses nothing: the form, the open report, a sweep in progress and its results.
+// loses nothing: the form, the open report, a sweep in progress and its results, paper runs.
 
-import type { BacktestRunView, Report, SweepProgress, SweepResult, SweepRunView } from '../../ipc/bindings';
+import type { BacktestRunView, PaperRunView, Report, SweepProgress, SweepResult, SweepRunView } from '../../ipc/bindings';
 import { BUILTIN_STRATEGIES, emptyForm, type BacktestForm, type CandleDataset, type StrategyChoice } from './report';
+import { defaultPaperForm, type PaperForm } from './paper';
 import { defaultSweepForm, type SweepForm } from './sweep';
 
 export interface OpenReport {
@@ -12,7 +13,7 @@ export interface OpenReport {
 }
 
 export const bt = $state<{
-  tab: 'backtest' | 'sweep' | 'compare';
+  tab: 'backtest' | 'sweep' | 'paper' | 'compare';
   form: BacktestForm;
   sweep: SweepForm;
   open: OpenReport | null;
@@ -24,6 +25,10 @@ export const bt = $state<{
   sweepOpen: { run: SweepRunView; result: SweepResult } | null;
   compareA: number | null;
   compareB: number | null;
+  paper: PaperForm;
+  paperRuns: PaperRunView[];
+  paperStarting: boolean;
+  paperError: string | null;
 }>({
   tab: 'backtest',
   form: emptyForm(),
@@ -37,6 +42,10 @@ export const bt = $state<{
   sweepOpen: null,
   compareA: null,
   compareB: null,
+  paper: defaultPaperForm(),
+  paperRuns: [],
+  paperStarting: false,
+  paperError: null,
 });
 
 /** Back to a fresh page (tests). */
@@ -53,4 +62,8 @@ export function resetBacktestState(): void {
   bt.sweepOpen = null;
   bt.compareA = null;
   bt.compareB = null;
+  bt.paper = defaultPaperForm();
+  bt.paperRuns = [];
+  bt.paperStarting = false;
+  bt.paperError = null;
 }
