@@ -148,22 +148,28 @@ impl Ledger {
         qty: Decimal,
         fee: Decimal,
     ) {
-        if qty <= Decimal::ZERO {
+        if qty.is_zero() || qty.is_sign_negative() {
             return;
         }
-        let signed = match side {
-            Side::Buy => qty,
-            Side::Sell => -qty,
+        let notional = price * qty;
+        let (signed, buy) = match side {
+            Side::Buy => (qty, true),
+            Side::Sell => (-qty, false),
         };
-        self.cash -= signed * price + fee;
+        if buy {
+            self.cash -= notional + fee;
+        } else {
+            self.cash += notional - fee;
+        }
         self.fees += fee;
         let before = self.position;
-        let after = before + signed;
+        let long = before.is_sign_positive() && !before.is_zero();
         if before.is_zero() {
             self.start_trade(bar, t_ms, side, price, qty, fee);
-        } else if (before > Decimal::ZERO) == (signed > Decimal::ZERO) {
+        } else if long == buy {
             // Adding: the average entry moves, the fee belongs to this trade.
-            self.avg_entry = (self.avg_entry * before.abs() + price * qty) / after.abs();
+            let after = before + signed;
+            self.avg_entry = (self.avg_entry * before.abs() + notional) / after.abs();
             if let Some(open) = &mut self.open {
                 open.record.entry_price = self.avg_entry;
                 open.record.qty = open.record.qty.max(after.abs());
@@ -173,42 +179,38 @@ impl Ledger {
             self.position = after;
         } else {
             // Reducing, closing, or flipping.
-            let closing = qty.min(before.abs());
-            let direction = if before > Decimal::ZERO {
-                Decimal::ONE
-            } else {
-                -Decimal::ONE
-            };
-            let closing_fee = if closing == qty {
+            let held = before.abs();
+            let whole = qty <= held;
+            let closing = if whole { qty } else { held };
+            let closing_fee = if whole {
                 fee
             } else {
                 (fee * closing / qty).round_dp(12)
             };
             if let Some(open) = &mut self.open {
                 let gain = (price - self.avg_entry) * closing;
-                open.realized += if direction.is_sign_positive() {
-                    gain
-                } else {
-                    -gain
-                } - closing_fee;
+                open.realized += if long { gain } else { -gain } - closing_fee;
                 open.record.fees += closing_fee;
                 open.single_exit_price = match open.single_exit_price {
                     None if open.exit_qty.is_zero() => Some(price),
                     Some(p) if p == price => Some(p),
                     _ => None,
                 };
-                open.exit_notional += price * closing;
+                open.exit_notional += if whole { notional } else { price * closing };
                 open.exit_qty += closing;
             }
-            self.position = before + direction * -closing;
+            self.position = if long {
+                before - closing
+            } else {
+                before + closing
+            };
             if self.position.is_zero() {
                 self.close_trade(bar, t_ms);
                 self.avg_entry = Decimal::ZERO;
             }
-            let rest = qty - closing;
-            if rest > Decimal::ZERO {
+            if !whole {
                 // Flip: the remainder opens the next trade, with the rest of the fee.
-                self.start_trade(bar, t_ms, side, price, rest, fee - closing_fee);
+                self.start_trade(bar, t_ms, side, price, qty - closing, fee - closing_fee);
             }
         }
         self.refresh_shadows();
