@@ -3,6 +3,7 @@
 pub mod config;
 pub mod error;
 pub mod filters;
+pub mod interval;
 pub mod num;
 pub(crate) mod permissions;
 pub mod rest;

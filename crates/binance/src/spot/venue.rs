@@ -8,8 +8,7 @@ use crate::spot::market::{streams_for, subscription_frame};
 use crate::spot::orders::order_params;
 use crate::spot::streams::{MarketSession, UserSession, WatchState, Watched};
 use crate::spot::wire::{
-    Depth, ExchangeInfo, RestTrade, WireAccount, WireMyTrade, WireOrder, depth_weight,
-    interval_name, parse_klines,
+    Depth, ExchangeInfo, RestTrade, WireAccount, WireMyTrade, WireOrder, depth_weight, parse_klines,
 };
 use async_trait::async_trait;
 use keel_domain::{Balance, Candle, Fill, Instrument, OrderBook, SubmitOrder, Trade};
@@ -277,12 +276,7 @@ impl MarketData for BinanceSpot {
         interval_ms: i64,
         limit: usize,
     ) -> ExchangeResult<Vec<Candle>> {
-        let interval = interval_name(interval_ms).ok_or_else(|| {
-            ExchangeError::rejected(
-                RejectReason::Other,
-                format!("Binance has no {interval_ms} ms candles"),
-            )
-        })?;
+        let interval = crate::common::interval::kline_interval(interval_ms, true)?;
         let venue = self.venue_symbol(symbol);
         if limit <= KLINES_PAGE {
             let rows: Vec<Vec<Value>> = self
@@ -349,12 +343,7 @@ impl MarketData for BinanceSpot {
         start_ms: i64,
         limit: usize,
     ) -> ExchangeResult<Vec<Candle>> {
-        let interval = interval_name(interval_ms).ok_or_else(|| {
-            ExchangeError::rejected(
-                RejectReason::Other,
-                format!("Binance has no {interval_ms} ms candles"),
-            )
-        })?;
+        let interval = crate::common::interval::kline_interval(interval_ms, true)?;
         let rows: Vec<Vec<Value>> = self
             .inner
             .rest

@@ -257,28 +257,6 @@ pub fn interval_ms(name: &str) -> Option<i64> {
     Some(n * unit_ms)
 }
 
-/// The Binance interval name for a length in ms (the ones Binance offers).
-pub fn interval_name(ms: i64) -> Option<&'static str> {
-    Some(match ms {
-        1_000 => "1s",
-        60_000 => "1m",
-        180_000 => "3m",
-        300_000 => "5m",
-        900_000 => "15m",
-        1_800_000 => "30m",
-        3_600_000 => "1h",
-        7_200_000 => "2h",
-        14_400_000 => "4h",
-        21_600_000 => "6h",
-        28_800_000 => "8h",
-        43_200_000 => "12h",
-        86_400_000 => "1d",
-        259_200_000 => "3d",
-        604_800_000 => "1w",
-        _ => return None,
-    })
-}
-
 /// `<symbol>@depth[@100ms]` diff payload.
 #[derive(Debug, Deserialize)]
 pub struct WsDepthUpdate {

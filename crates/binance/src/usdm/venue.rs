@@ -13,7 +13,7 @@ use keel_domain::{
 use keel_exchange::{
     AccountState, ConnectionState, Derivatives, EndpointReport, ExchangeError, ExchangeResult,
     ExecutionEvent, FeeRates, KeyPermissions, MarketData, MarketEvent, OrderAck, OrderUpdate,
-    RejectReason, Trading, Venue, VenueHealth,
+    Trading, Venue, VenueHealth,
 };
 use keel_transport::{
     BookSync, DepthSnapshot, Priority, RestClient, RestConfig, SequenceRule, ServerClock, WsConfig,
@@ -80,27 +80,6 @@ pub(crate) fn has_code(e: &ExchangeError, code: i64) -> bool {
         | ExchangeError::Transient { message, .. }
         | ExchangeError::Unknown { message } => message.starts_with(&prefix),
     }
-}
-
-fn interval_name(interval_ms: i64) -> Option<&'static str> {
-    const M: i64 = 60_000;
-    Some(match interval_ms {
-        x if x == M => "1m",
-        x if x == 3 * M => "3m",
-        x if x == 5 * M => "5m",
-        x if x == 15 * M => "15m",
-        x if x == 30 * M => "30m",
-        x if x == 60 * M => "1h",
-        x if x == 120 * M => "2h",
-        x if x == 240 * M => "4h",
-        x if x == 360 * M => "6h",
-        x if x == 480 * M => "8h",
-        x if x == 720 * M => "12h",
-        x if x == 1440 * M => "1d",
-        x if x == 3 * 1440 * M => "3d",
-        x if x == 7 * 1440 * M => "1w",
-        _ => return None,
-    })
 }
 
 /// Depth limits the endpoint accepts, and their weights.
@@ -733,12 +712,7 @@ impl MarketData for BinanceUsdm {
         interval_ms: i64,
         limit: usize,
     ) -> ExchangeResult<Vec<Candle>> {
-        let interval = interval_name(interval_ms).ok_or_else(|| {
-            ExchangeError::rejected(
-                RejectReason::Other,
-                format!("Binance has no {interval_ms} ms candles"),
-            )
-        })?;
+        let interval = crate::common::interval::kline_interval(interval_ms, false)?;
         let limit = limit.clamp(1, 1500);
         let weight = match limit {
             0..100 => 1,
@@ -770,12 +744,7 @@ impl MarketData for BinanceUsdm {
         start_ms: i64,
         limit: usize,
     ) -> ExchangeResult<Vec<Candle>> {
-        let interval = interval_name(interval_ms).ok_or_else(|| {
-            ExchangeError::rejected(
-                RejectReason::Other,
-                format!("Binance has no {interval_ms} ms candles"),
-            )
-        })?;
+        let interval = crate::common::interval::kline_interval(interval_ms, false)?;
         let limit = limit.clamp(1, 1000);
         let weight = match limit {
             0..100 => 1,
