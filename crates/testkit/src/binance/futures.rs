@@ -338,25 +338,7 @@ impl State {
                     self.finish(idx, OrderStatus::Expired, None);
                 }
             }
-            "LIMIT" => {
-                if tif == "FOK" {
-                    let avail: Decimal = self
-                        .plan_take(M, &spec, side, Some(quantity), None, Some(price), false)
-                        .iter()
-                        .map(|x| x.1)
-                        .sum();
-                    if avail < quantity {
-                        self.finish(idx, OrderStatus::Expired, None);
-                    } else {
-                        self.take(idx, Some(price), false);
-                    }
-                } else {
-                    self.take(idx, Some(price), false);
-                    if tif == "IOC" && self.ledger.orders[idx].status.is_open() {
-                        self.finish(idx, OrderStatus::Expired, None);
-                    }
-                }
-            }
+            "LIMIT" => self.execute_limit(M, idx, &spec, side, quantity, price, &tif),
             _ => {}
         }
         if p.get("newOrderRespType") == Some("RESULT") {

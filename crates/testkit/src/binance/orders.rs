@@ -376,6 +376,38 @@ impl State {
         }
     }
 
+    /// A new LIMIT order, spot or futures, by its time in force: FOK fills whole or expires
+    /// untouched, IOC expires what it could not take at once, GTC rests what is left.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn execute_limit(
+        &mut self,
+        market: Market,
+        idx: usize,
+        spec: &SymbolSpec,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        tif: &str,
+    ) {
+        if tif == "FOK" {
+            let avail: Decimal = self
+                .plan_take(market, spec, side, Some(quantity), None, Some(price), false)
+                .iter()
+                .map(|x| x.1)
+                .sum();
+            if avail < quantity {
+                self.finish(idx, OrderStatus::Expired, None);
+            } else {
+                self.take(idx, Some(price), false);
+            }
+        } else {
+            self.take(idx, Some(price), false);
+            if tif == "IOC" && self.ledger.orders[idx].status.is_open() {
+                self.finish(idx, OrderStatus::Expired, None);
+            }
+        }
+    }
+
     /// Closes an open order with CANCELED or EXPIRED, releasing held funds.
     pub(crate) fn finish(&mut self, idx: usize, status: OrderStatus, cancel_cid: Option<&str>) {
         let now = self.now();
