@@ -30,16 +30,11 @@ use ts_rs::TS;
 /// Path of the committed bindings, relative to the workspace root.
 pub const BINDINGS_PATH: &str = "ui/src/ipc/bindings.ts";
 
+/// One declaration. Every IPC value travels as JSON, and `JSON.parse` turns a JSON number into a
+/// JS `number`, never a `bigint`; ts-rs renders `i64`/`u64` as `bigint` unless a field says
+/// `#[ts(type = "number")]`, so the declaration says `number`, which is what the UI receives.
 fn decl<T: TS>() -> String {
-    format!("export {}\n", T::decl())
-}
-
-/// Every IPC value travels as JSON, and `JSON.parse` turns a JSON number into a JS `number`,
-/// never a `bigint`. ts-rs renders `i64`/`u64` as `bigint` unless a field says
-/// `#[ts(type = "number")]`; the backtester's report types (timestamps, seeds) do not, so their
-/// declarations are rendered with `number`, which is what the UI really receives.
-fn decl_json<T: TS>() -> String {
-    decl::<T>().replace("bigint", "number")
+    format!("export {}\n", T::decl()).replace("bigint", "number")
 }
 
 /// The whole bindings file, types in a stable order.
@@ -87,29 +82,29 @@ pub fn render() -> String {
         decl::<ParamSpec>(),
         decl::<crate::strategies::StrategyParamView>(),
         decl::<crate::strategies::TemplateView>(),
-        decl_json::<CurvePoint>(),
-        decl_json::<Gap>(),
-        decl_json::<FillRecord>(),
-        decl_json::<TradeRecord>(),
-        decl_json::<Metrics>(),
-        decl_json::<Report>(),
-        decl_json::<Search>(),
+        decl::<CurvePoint>(),
+        decl::<Gap>(),
+        decl::<FillRecord>(),
+        decl::<TradeRecord>(),
+        decl::<Metrics>(),
+        decl::<Report>(),
+        decl::<Search>(),
         decl::<Objective>(),
-        decl_json::<SweepSpec>(),
-        decl_json::<SweepRow>(),
-        decl_json::<Heatmap>(),
-        decl_json::<SweepResult>(),
+        decl::<SweepSpec>(),
+        decl::<SweepRow>(),
+        decl::<Heatmap>(),
+        decl::<SweepResult>(),
         decl::<StrategyRef>(),
         decl::<DataRef>(),
         decl::<FillPath>(),
         decl::<BacktestSettings>(),
         decl::<BacktestRequest>(),
-        decl_json::<SweepRequest>(),
+        decl::<SweepRequest>(),
         decl::<BacktestRunView>(),
         decl::<SweepRunView>(),
         decl::<SweepProgress>(),
         // Paper runs: a strategy on a simulated account fed by a live market or a replay.
-        decl_json::<PaperSource>(),
+        decl::<PaperSource>(),
         decl::<PaperRequest>(),
         decl::<PaperRunView>(),
         // Market data: datasets, downloads, CSV import, recording sessions.
