@@ -1,6 +1,5 @@
-use crate::{Store, StoreResult, parse_decimal};
+use crate::{Store, StoreResult};
 use keel_domain::Candle;
-use sqlx::Row;
 
 impl Store {
     /// Inserts or replaces candles, many rows per statement, in one transaction.
@@ -38,16 +37,7 @@ impl Store {
         .await?;
         let mut out = rows
             .iter()
-            .map(|r| {
-                Ok(Candle {
-                    open_time_ms: r.get("open_time_ms"),
-                    open: parse_decimal(r.get("open"), "candles.open")?,
-                    high: parse_decimal(r.get("high"), "candles.high")?,
-                    low: parse_decimal(r.get("low"), "candles.low")?,
-                    close: parse_decimal(r.get("close"), "candles.close")?,
-                    volume: parse_decimal(r.get("volume"), "candles.volume")?,
-                })
-            })
+            .map(crate::market_data::candle_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
         out.reverse();
         Ok(out)

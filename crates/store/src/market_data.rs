@@ -154,7 +154,7 @@ pub struct DownloadState {
     pub venue_gaps: Vec<GapRange>,
 }
 
-fn candle_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Candle> {
+pub(crate) fn candle_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<Candle> {
     Ok(Candle {
         open_time_ms: r.get("open_time_ms"),
         open: parse_decimal(r.get("open"), "candles.open")?,
